@@ -1,0 +1,176 @@
+/*
+ * exec.c - run the statements of a piece of text through helios.
+ *
+ * The loop is helios_prepare(..., &tail) / helios_step / helios_finalize.
+ * Offsets that the library reports are relative to the text handed to
+ * helios_prepare; they are moved by the statement's position (and the
+ * piece's position in its source) so that an error points into the file
+ * the user wrote.  After an error the loop resumes at the next statement
+ * boundary (the first ';' that helios_complete() says ends a statement),
+ * unless --bail stopped the shell.
+ */
+#include "shell.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <time.h>
+
+static volatile sig_atomic_t g_running;
+static void *volatile g_db;
+
+void hl_exec_interrupt(void)
+{
+    /* sqlite3_interrupt is safe to call from a signal handler. */
+    if (g_running && g_db)
+        sqlite3_interrupt((sqlite3 *)g_db);
+}
+
+double hl_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Where a located problem is shown: inside sql, or (synthetic) at the
+ * dot-command that made sql up. */
+typedef struct Where {
+    const HlSrc *src;
+    size_t base;
+    int synthetic;
+} Where;
+
+static void show_error(const Where *w, size_t off, const char *msg)
+{
+    hl_error_at(w->src, (long)(w->synthetic ? w->base : w->base + off), "%s", msg);
+}
+
+/* End of the last thing that is not white space, for "incomplete input". */
+static size_t end_of_text(const char *sql, size_t pos, size_t len)
+{
+    size_t e = len;
+    while (e > pos && (sql[e - 1] == ' ' || sql[e - 1] == '\t' ||
+                       sql[e - 1] == '\n' || sql[e - 1] == '\r' ||
+                       sql[e - 1] == '\f' || sql[e - 1] == '\v'))
+        e--;
+    return e;
+}
+
+/* The position after the ';' that ends the statement starting at pos, or
+ * 0 when no complete statement remains. */
+static size_t next_statement(const char *sql, size_t pos, size_t len)
+{
+    for (size_t i = pos; i < len; i++)
+        if (sql[i] == ';' && helios_complete(sql + pos, (int)(i - pos + 1)))
+            return i + 1;
+    return 0;
+}
+
+static void show_prepare_error(HlShell *sh, const Where *w, const char *sql,
+                               size_t pos, size_t len, int rc)
+{
+    const char *msg = helios_errmsg(sh->h);
+    size_t off;
+    if (rc == HELIOS_INCOMPLETE) {
+        off = end_of_text(sql, pos, len);
+    } else {
+        int lo = helios_erroffset(sh->h);
+        if (lo >= 0 && (size_t)lo <= len - pos)
+            off = pos + (size_t)lo;
+        else
+            off = pos + hl_input_skip(sql + pos, len - pos);
+    }
+    show_error(w, off, msg && *msg ? msg : "unknown error");
+}
+
+/* Step st to the end, printing its rows; 0 when it succeeded. */
+static int run_stmt(HlShell *sh, const Where *w, helios_stmt *st, size_t pos)
+{
+    HlOut o;
+    int begun = 0, rc;
+
+    g_db = helios_sqlite(sh->h);
+    g_running = 1;
+    while ((rc = helios_step(st)) == HELIOS_ROW) {
+        if (!begun) {
+            hl_out_begin(&o, sh, st);
+            begun = 1;
+        }
+        hl_out_row(&o, st);
+    }
+    g_running = 0;
+    /* The notice first, as psql shows notices before the result. */
+    const char *notice = helios_stmt_notice(st);
+    if (notice && *notice)
+        hl_notice(notice);
+    if (rc == HELIOS_DONE && !begun && helios_column_count(st) > 0) {
+        hl_out_begin(&o, sh, st);   /* no rows: a header, or [] in json */
+        begun = 1;
+    }
+    if (begun)
+        hl_out_end(&o);             /* what was printed stays printed */
+
+    if (rc != HELIOS_DONE) {
+        const char *msg = helios_errmsg(sh->h);
+        int lo = helios_erroffset(sh->h);
+        size_t off = lo >= 0 ? pos + (size_t)lo
+                             : pos + (size_t)(helios_stmt_offset(st) > 0 ? helios_stmt_offset(st) : 0);
+        show_error(w, off, msg && *msg ? msg : "unknown error");
+    } else if (!begun) {
+        const char *tag = helios_stmt_tag(st);
+        if (tag && *tag)
+            printf("%s\n", tag);
+    }
+    fflush(stdout);
+    return rc == HELIOS_DONE ? 0 : -1;
+}
+
+int hl_exec_sql(HlShell *sh, const HlSrc *src, size_t base, const char *sql,
+                size_t len, int synthetic)
+{
+    Where w = { src, base, synthetic };
+    size_t pos = 0;
+    int result = 0;
+
+    while (pos < len && !sh->stop) {
+        helios_stmt *st = NULL;
+        const char *tail = NULL;
+        if (len - pos > INT_MAX) {
+            show_error(&w, pos, "statement too long");
+            hl_shell_fail(sh);
+            return -1;
+        }
+        double t0 = hl_now_ms();
+        int rc = helios_prepare(sh->h, sql + pos, (int)(len - pos),
+                                sh->check ? HELIOS_PREPARE_CHECK : 0, &st, &tail);
+        if (rc != HELIOS_OK) {
+            helios_finalize(st);
+            show_prepare_error(sh, &w, sql, pos, len, rc);
+            hl_shell_fail(sh);
+            result = -1;
+            size_t next = rc == HELIOS_INCOMPLETE ? 0 : next_statement(sql, pos, len);
+            if (!next)
+                break;
+            pos = next;
+            continue;
+        }
+        if (!st)
+            break;                  /* only blanks and comments were left */
+        size_t end = tail && tail > sql + pos && tail <= sql + len
+                   ? (size_t)(tail - sql) : len;
+        if (!sh->check) {
+            if (run_stmt(sh, &w, st, pos) != 0) {
+                hl_shell_fail(sh);
+                result = -1;
+            }
+            if (sh->timer)
+                printf("Time: %.3f ms\n", hl_now_ms() - t0);
+        }
+        helios_finalize(st);
+        pos = end;
+    }
+    fflush(stdout);
+    return result;
+}

@@ -1,0 +1,32 @@
+/* err.c - see err.h. */
+#include "err.h"
+#include "helios.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void hl_err_clear(hl_err *e)
+{
+    e->code = HELIOS_OK;
+    e->offset = -1;
+    e->msg[0] = '\0';
+}
+
+int hl_err_vset(hl_err *e, int code, int offset, const char *fmt, va_list ap)
+{
+    if (e->code != HELIOS_OK)
+        return code;
+    e->code = code;
+    e->offset = offset;
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    return code;
+}
+
+int hl_err_set(hl_err *e, int code, int offset, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    hl_err_vset(e, code, offset, fmt, ap);
+    va_end(ap);
+    return code;
+}

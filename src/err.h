@@ -1,0 +1,30 @@
+/*
+ * err.h - how errors travel inside libhelios.
+ *
+ * A failing function returns a HELIOS_* code and fills an hl_err: the code,
+ * a message (no location prefix, no trailing newline) and the byte offset of
+ * the offending token in the statement text (-1 when unknown).  Only the
+ * shell turns this into `file:line:col: error: message`.  The first error
+ * set wins: hl_err_set() on an error that is already set does nothing, so a
+ * caller can add context without hiding the root cause.
+ */
+#ifndef HL_ERR_H
+#define HL_ERR_H
+
+#include <stdarg.h>
+
+#define HL_ERR_MSG_MAX 512
+
+typedef struct hl_err {
+    int code;                   /* HELIOS_OK when no error */
+    int offset;                 /* byte offset into the statement text, -1 if unknown */
+    char msg[HL_ERR_MSG_MAX];
+} hl_err;
+
+void hl_err_clear(hl_err *e);
+/* Sets the error unless one is already set; returns code. */
+int hl_err_set(hl_err *e, int code, int offset, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int hl_err_vset(hl_err *e, int code, int offset, const char *fmt, va_list ap);
+
+#endif

@@ -1,0 +1,738 @@
+/*
+ * exec.c - federated statements take effect.  See exec.h.
+ *
+ * One function per statement kind, dispatched from one table.  Each runs
+ * inside hl_cat_begin() .. hl_cat_commit(): a statement that fails leaves
+ * the catalog as it was.  Statements whose effect belongs to a capability
+ * that does not exist yet check what they can (names, options) and then
+ * fail with "not implemented yet: <what>".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "catalog.h"
+#include "exec.h"
+#include "internal.h"
+#include "json.h"
+#include "options.h"
+
+typedef struct Ctx {
+    helios *h;
+    sqlite3 *db;
+    const HlStmt *st;
+    sqlite3_stmt **rows;
+    char *tag;
+    size_t tagsz;
+    char **notice;
+    hl_err *err;
+    const char *audit_action;   /* set by a function that changed the catalog */
+    HlCatKind audit_kind;
+    const char *audit_name;
+    char *audit_ws;             /* owned */
+    char *audit_detail;         /* owned */
+} Ctx;
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static int at(hl_err *err, int rc, int off)
+{
+    if (rc != HELIOS_OK && err->offset < 0)
+        err->offset = off;
+    return rc;
+}
+
+static void notice(Ctx *c, const char *fmt, const char *a, const char *b)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, fmt, a, b ? b : "");
+    free(*c->notice);
+    *c->notice = strdup(buf);
+}
+
+static void audit(Ctx *c, HlCatKind k, const char *name, const char *ws, char *detail)
+{
+    c->audit_action = hl_stmt_kind_name(c->st->kind);
+    c->audit_kind = k;
+    c->audit_name = name;
+    free(c->audit_ws);
+    c->audit_ws = ws ? strdup(ws) : NULL;
+    free(c->audit_detail);
+    c->audit_detail = detail;
+}
+
+static int not_implemented(Ctx *c, const char *what)
+{
+    return hl_err_set(c->err, HELIOS_NOTIMPL, c->st->kw_off, "not implemented yet: %s", what);
+}
+
+/* The workspace a statement means: IN WORKSPACE ws, else the one chosen by
+ * USE FEDERATED WORKSPACE, else the only one. */
+static int resolve_ws(Ctx *c, const HlName *given, HlCatObj *ws)
+{
+    if (given->s)
+        return at(c->err, hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, given->s, ws, c->err), given->off);
+    if (c->h->current_ws) {
+        int rc = hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, c->h->current_ws, ws, c->err);
+        if (rc != HELIOS_OK) {
+            hl_err_clear(c->err);
+            return hl_err_set(c->err, rc, c->st->name.off,
+                              "the current workspace '%s' (USE FEDERATED WORKSPACE) no longer exists",
+                              c->h->current_ws);
+        }
+        return HELIOS_OK;
+    }
+    int64_t n = hl_cat_count(c->db, HL_CAT_WORKSPACE, 0);
+    if (n == 1)
+        return hl_cat_only_workspace(c->db, ws, c->err);
+    if (n == 0)
+        return hl_err_set(c->err, HELIOS_NOTFOUND, c->st->name.off,
+                          "no federated workspace exists yet; create one with CREATE FEDERATED WORKSPACE");
+    return hl_err_set(c->err, HELIOS_NOTFOUND, c->st->name.off,
+                      "which workspace? there are %lld; add IN WORKSPACE <name> or run USE FEDERATED WORKSPACE <name> first",
+                      (long long)n);
+}
+
+static int get_model(Ctx *c, HlCatObj *m)
+{
+    return at(c->err, hl_cat_get(c->db, HL_CAT_MODEL, 0, c->st->name.s, m, c->err), c->st->name.off);
+}
+
+/* A model's aggregation that is not built in must name a federated
+ * aggregation function. */
+static int check_aggregation(Ctx *c, const char *json)
+{
+    char *v = hl_opt_get(HL_OBJ_MODEL, json, "aggregation");
+    int rc = HELIOS_OK;
+    if (v && v[0] == '"') {
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)strlen(v) - 2, v + 1);
+        if (!hl_opt_is_builtin_aggregation(name)) {
+            HlCatObj f = {0};
+            if (hl_cat_get(c->db, HL_CAT_AGGFUNC, 0, name, &f, c->err) != HELIOS_OK) {
+                int off = c->st->kw_off;
+                for (int i = 0; i < c->st->opts.n; i++)
+                    if (strcasecmp(c->st->opts.v[i].name.s, "aggregation") == 0)
+                        off = c->st->opts.v[i].value.off;
+                char list[512] = "";
+                for (int i = 0; hl_opt_builtin_aggregations[i]; i++)
+                    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                             i ? ", " : "", hl_opt_builtin_aggregations[i]);
+                hl_err_clear(c->err);
+                rc = hl_err_set(c->err, HELIOS_OPTION, off,
+                                "aggregation '%s' is neither built in (%s) nor a federated aggregation function",
+                                name, list);
+            }
+            hl_cat_obj_clear(&f);
+        }
+    }
+    free(v);
+    return rc;
+}
+
+/* The effective integer value of a workspace option. */
+static long long ws_int(const HlCatObj *ws, const char *name, long long dflt)
+{
+    char *v = hl_opt_get(HL_OBJ_WORKSPACE, ws->options, name);
+    long long r = v ? atoll(v) : dflt;
+    free(v);
+    return r;
+}
+
+/* ---- workspaces ----------------------------------------------------------- */
+
+static int x_create_extension(Ctx *c)
+{
+    const HlStmt *st = c->st;
+    if (strcasecmp(st->name.s, "heliosdb_federated_learning") != 0)
+        return hl_err_set(c->err, HELIOS_NOTFOUND, st->name.off,
+                          "extension '%s' is not available; helios provides heliosdb_federated_learning",
+                          st->name.s);
+    HlCatObj e = {0};
+    int rc = hl_cat_get(c->db, HL_CAT_EXTENSION, 0, st->name.s, &e, c->err);
+    hl_cat_obj_clear(&e);
+    if (rc == HELIOS_OK) {
+        if (st->if_not_exists) {
+            notice(c, "extension '%s' already exists, skipping", st->name.s, NULL);
+            return HELIOS_OK;
+        }
+        return hl_err_set(c->err, HELIOS_EXISTS, st->name.off, "extension '%s' already exists",
+                          st->name.s);
+    }
+    hl_err_clear(c->err);
+    rc = hl_cat_create(c->db, HL_CAT_EXTENSION, 0, st->name.s, NULL, NULL, NULL, c->err);
+    if (rc == HELIOS_OK)
+        audit(c, HL_CAT_EXTENSION, st->name.s, NULL, NULL);
+    return at(c->err, rc, st->name.off);
+}
+
+static int x_create_workspace(Ctx *c)
+{
+    const HlStmt *st = c->st;
+    HlCatObj ws = {0};
+    if (hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, st->name.s, &ws, c->err) == HELIOS_OK) {
+        hl_cat_obj_clear(&ws);
+        if (st->if_not_exists) {
+            notice(c, "federated workspace '%s' already exists, skipping", st->name.s, NULL);
+            return HELIOS_OK;
+        }
+        return hl_err_set(c->err, HELIOS_EXISTS, st->name.off,
+                          "federated workspace '%s' already exists", st->name.s);
+    }
+    hl_err_clear(c->err);
+    char *json = hl_opt_check(HL_OBJ_WORKSPACE, &st->opts, NULL, c->err);
+    if (!json)
+        return c->err->code;
+    int rc = hl_cat_create(c->db, HL_CAT_WORKSPACE, 0, st->name.s, json, NULL, NULL, c->err);
+    if (rc == HELIOS_OK)
+        audit(c, HL_CAT_WORKSPACE, st->name.s, NULL, json);
+    else
+        free(json);
+    return at(c->err, rc, st->name.off);
+}
+
+static int x_alter_workspace(Ctx *c)
+{
+    const HlStmt *st = c->st;
+    HlCatObj ws = {0};
+    int rc = at(c->err, hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, st->name.s, &ws, c->err), st->name.off);
+    if (rc == HELIOS_OK) {
+        char *json = hl_opt_check(HL_OBJ_WORKSPACE, &st->opts, ws.options, c->err);
+        rc = json ? hl_cat_set_options(c->db, HL_CAT_WORKSPACE, ws.id, json, c->err) : c->err->code;
+        if (rc == HELIOS_OK)
+            audit(c, HL_CAT_WORKSPACE, st->name.s, NULL, json);
+        else
+            free(json);
+    }
+    hl_cat_obj_clear(&ws);
+    return rc;
+}
+
+static int x_drop_workspace(Ctx *c)
+{
+    const HlStmt *st = c->st;
+    HlCatObj ws = {0};
+    int rc = hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, st->name.s, &ws, c->err);
+    if (rc == HELIOS_NOTFOUND && st->if_exists) {
+        hl_err_clear(c->err);
+        notice(c, "federated workspace '%s' does not exist, skipping", st->name.s, NULL);
+        return HELIOS_OK;
+    }
+    if (rc == HELIOS_OK)
+        rc = hl_cat_drop(c->db, HL_CAT_WORKSPACE, ws.id, st->cascade, c->err);
+    if (rc == HELIOS_OK) {
+        if (c->h->current_ws && strcasecmp(c->h->current_ws, st->name.s) == 0) {
+            free(c->h->current_ws);
+            c->h->current_ws = NULL;
+        }
+        audit(c, HL_CAT_WORKSPACE, st->name.s, NULL, NULL);
+    }
+    hl_cat_obj_clear(&ws);
+    return at(c->err, rc, st->name.off);
+}
+
+static int x_use_workspace(Ctx *c)
+{
+    HlCatObj ws = {0};
+    int rc = at(c->err, hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, c->st->name.s, &ws, c->err),
+                c->st->name.off);
+    if (rc == HELIOS_OK) {
+        char *name = strdup(ws.name);
+        if (!name)
+            rc = hl_err_set(c->err, HELIOS_NOMEM, -1, "out of memory");
+        else {
+            free(c->h->current_ws);
+            c->h->current_ws = name;
+        }
+    }
+    hl_cat_obj_clear(&ws);
+    return rc;
+}
+
+/* ---- nodes ---------------------------------------------------------------- */
+
+static int x_register_node(Ctx *c)
+{
+    const HlStmt *st = c->st;
+    HlCatObj ws = {0};
+    int rc = resolve_ws(c, &st->workspace, &ws);
+    char *json = NULL;
+    if (rc == HELIOS_OK) {
+        long long max = ws_int(&ws, "max_nodes", 0);
+        long long have = hl_cat_count(c->db, HL_CAT_NODE, ws.id);
+        if (max > 0 && have >= max)
+            rc = hl_err_set(c->err, HELIOS_ERROR, st->name.off,
+                            "federated workspace '%s' already has %lld nodes, its max_nodes",
+                            ws.name, have);
+    }
+    if (rc == HELIOS_OK) {
+        json = hl_opt_check(HL_OBJ_NODE, &st->opts, NULL, c->err);
+        rc = json ? HELIOS_OK : c->err->code;
+    }
+    if (rc == HELIOS_OK)
+        rc = at(c->err, hl_cat_create(c->db, HL_CAT_NODE, ws.id, st->name.s, json, NULL, NULL, c->err),
+                st->name.off);
+    if (rc == HELIOS_OK) {
+        audit(c, HL_CAT_NODE, st->name.s, ws.name, json);
+        json = NULL;
+    }
+    free(json);
+    hl_cat_obj_clear(&ws);
+    return rc;
+}
+
+static int x_register_nodes(Ctx *c)
+{
+    const HlStmt *st = c->st;
+    HlCatObj ws = {0};
+    int rc = resolve_ws(c, &st->workspace, &ws);
+    if (rc == HELIOS_OK) {
+        long long max = ws_int(&ws, "max_nodes", 0);
+        long long have = hl_cat_count(c->db, HL_CAT_NODE, ws.id);
+        if (max > 0 && have + st->count > max)
+            rc = hl_err_set(c->err, HELIOS_ERROR, st->count_off,
+                            "federated workspace '%s' has %lld nodes; %lld more would pass its max_nodes (%lld)",
+                            ws.name, have, (long long)st->count, max);
+    }
+    if (rc == HELIOS_OK) {
+        /* The table and the partition column must exist in this database. */
+        sqlite3_stmt *q = NULL;
+        char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" LIMIT 0", st->table.s);
+        if (!sql || sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK)
+            rc = hl_err_set(c->err, HELIOS_NOTFOUND, st->table.off, "table '%s' does not exist",
+                            st->table.s);
+        else if (st->part_column.s) {
+            int found = 0;
+            for (int i = 0; i < sqlite3_column_count(q); i++)
+                found |= strcasecmp(sqlite3_column_name(q, i), st->part_column.s) == 0;
+            if (!found)
+                rc = hl_err_set(c->err, HELIOS_NOTFOUND, st->part_column.off,
+                                "table '%s' has no column '%s'", st->table.s, st->part_column.s);
+        }
+        sqlite3_finalize(q);
+        sqlite3_free(sql);
+    }
+    hl_cat_obj_clear(&ws);
+    if (rc != HELIOS_OK)
+        return rc;
+    return not_implemented(c, "REGISTER FEDERATED NODES (simulated nodes over a table) arrives with in-process training");
+}
+
+static int get_node(Ctx *c, HlCatObj *ws, HlCatObj *node)
+{
+    int rc = resolve_ws(c, &c->st->workspace, ws);
+    if (rc == HELIOS_OK)
+        rc = at(c->err, hl_cat_get(c->db, HL_CAT_NODE, ws->id, c->st->name.s, node, c->err),
+                c->st->name.off);
+    return rc;
+}
+
+static int x_deregister_node(Ctx *c)
+{
+    HlCatObj ws = {0}, node = {0};
+    int rc = get_node(c, &ws, &node);
+    if (rc == HELIOS_NOTFOUND && c->st->if_exists && ws.id) {
+        hl_err_clear(c->err);
+        notice(c, "federated node '%s' does not exist in workspace '%s', skipping",
+               c->st->name.s, ws.name);
+        rc = HELIOS_OK;
+    } else if (rc == HELIOS_OK) {
+        rc = hl_cat_drop(c->db, HL_CAT_NODE, node.id, 0, c->err);
+        if (rc == HELIOS_OK) {
+            audit(c, HL_CAT_NODE, c->st->name.s, ws.name, NULL);
+        }
+    }
+    hl_cat_obj_clear(&ws);
+    hl_cat_obj_clear(&node);
+    return rc;
+}
+
+static int x_alter_node(Ctx *c)
+{
+    HlCatObj ws = {0}, node = {0};
+    int rc = get_node(c, &ws, &node);
+    if (rc == HELIOS_OK) {
+        char *json = hl_opt_check(HL_OBJ_NODE, &c->st->opts, node.options, c->err);
+        rc = json ? hl_cat_set_options(c->db, HL_CAT_NODE, node.id, json, c->err) : c->err->code;
+        if (rc == HELIOS_OK) {
+            audit(c, HL_CAT_NODE, c->st->name.s, ws.name, json);
+        } else
+            free(json);
+    }
+    hl_cat_obj_clear(&ws);
+    hl_cat_obj_clear(&node);
+    return rc;
+}
+
+/* ---- models --------------------------------------------------------------- */
+
+static int x_create_model(Ctx *c)
+{
+    const HlStmt *st = c->st;
+    HlCatObj ws = {0}, m = {0};
+    if (hl_cat_get(c->db, HL_CAT_MODEL, 0, st->name.s, &m, c->err) == HELIOS_OK) {
+        int rc;
+        if (st->if_not_exists) {
+            notice(c, "federated model '%s' already exists, skipping", st->name.s, NULL);
+            rc = HELIOS_OK;
+        } else
+            rc = hl_err_set(c->err, HELIOS_EXISTS, st->name.off,
+                            "federated model '%s' already exists (in workspace '%s')", st->name.s,
+                            m.ws_name ? m.ws_name : "?");
+        hl_cat_obj_clear(&m);
+        return rc;
+    }
+    hl_err_clear(c->err);
+    int rc = resolve_ws(c, &st->workspace, &ws);
+    char *json = NULL;
+    if (rc == HELIOS_OK) {
+        json = hl_opt_check(HL_OBJ_MODEL, &st->opts, NULL, c->err);
+        rc = json ? check_aggregation(c, json) : c->err->code;
+    }
+    if (rc == HELIOS_OK)
+        rc = at(c->err, hl_cat_create(c->db, HL_CAT_MODEL, ws.id, st->name.s, json, NULL, NULL, c->err),
+                st->name.off);
+    if (rc == HELIOS_OK) {
+        audit(c, HL_CAT_MODEL, st->name.s, ws.name, json);
+        json = NULL;
+    }
+    free(json);
+    hl_cat_obj_clear(&ws);
+    return rc;
+}
+
+static int x_alter_model(Ctx *c)
+{
+    HlCatObj m = {0};
+    int rc = get_model(c, &m);
+    if (rc == HELIOS_OK) {
+        char *json = hl_opt_check(HL_OBJ_MODEL, &c->st->opts, m.options, c->err);
+        rc = json ? check_aggregation(c, json) : c->err->code;
+        if (rc == HELIOS_OK)
+            rc = hl_cat_set_options(c->db, HL_CAT_MODEL, m.id, json, c->err);
+        if (rc == HELIOS_OK) {
+            audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, json);
+        } else
+            free(json);
+    }
+    hl_cat_obj_clear(&m);
+    return rc;
+}
+
+static int x_drop_model(Ctx *c)
+{
+    HlCatObj m = {0};
+    int rc = get_model(c, &m);
+    if (rc == HELIOS_NOTFOUND && c->st->if_exists) {
+        hl_err_clear(c->err);
+        notice(c, "federated model '%s' does not exist, skipping", c->st->name.s, NULL);
+        rc = HELIOS_OK;
+    } else if (rc == HELIOS_OK) {
+        rc = hl_cat_drop(c->db, HL_CAT_MODEL, m.id, 0, c->err);
+        if (rc == HELIOS_OK) {
+            audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, NULL);
+        }
+    }
+    hl_cat_obj_clear(&m);
+    return rc;
+}
+
+/* Prepares one of storage's result queries, with ?1 bound to `arg`. */
+static int result_rows(Ctx *c, const char *sql, const char *arg)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return hl_err_set(c->err, HELIOS_ERROR, c->st->kw_off, "%s", sqlite3_errmsg(c->db));
+    if (arg)
+        sqlite3_bind_text(q, 1, arg, -1, SQLITE_TRANSIENT);
+    *c->rows = q;
+    return HELIOS_OK;
+}
+
+static int x_describe_model(Ctx *c)
+{
+    HlCatObj m = {0};
+    int rc = get_model(c, &m);
+    hl_cat_obj_clear(&m);
+    return rc == HELIOS_OK ? result_rows(c, hl_cat_describe_sql(), c->st->name.s) : rc;
+}
+
+static int x_show(Ctx *c)
+{
+    const HlStmt *st = c->st;
+    if (st->workspace.s) {
+        HlCatObj ws = {0};
+        int rc = at(c->err, hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, st->workspace.s, &ws, c->err),
+                    st->workspace.off);
+        hl_cat_obj_clear(&ws);
+        if (rc != HELIOS_OK)
+            return rc;
+    }
+    return result_rows(c, hl_cat_show_sql((int)st->show), st->workspace.s);
+}
+
+/* ---- training and versions: checked now, run by a later capability ------- */
+
+static int x_start_training(Ctx *c)
+{
+    HlCatObj m = {0};
+    int rc = get_model(c, &m);
+    hl_cat_obj_clear(&m);
+    return rc ? rc : not_implemented(c, "federated training (START FEDERATED TRAINING)");
+}
+
+static int x_stop_training(Ctx *c)
+{
+    HlCatObj m = {0};
+    int rc = get_model(c, &m);
+    hl_cat_obj_clear(&m);
+    return rc ? rc : hl_err_set(c->err, HELIOS_ERROR, c->st->name.off,
+                                "federated model '%s' is not training", c->st->name.s);
+}
+
+static int x_model_then_notimpl(Ctx *c, const char *what)
+{
+    HlCatObj m = {0};
+    int rc = get_model(c, &m);
+    hl_cat_obj_clear(&m);
+    return rc ? rc : not_implemented(c, what);
+}
+
+static int x_checkpoint(Ctx *c) { return x_model_then_notimpl(c, "training checkpoints (CHECKPOINT FEDERATED TRAINING)"); }
+static int x_resume(Ctx *c) { return x_model_then_notimpl(c, "resuming training (RESUME FEDERATED TRAINING)"); }
+static int x_tag(Ctx *c) { return x_model_then_notimpl(c, "model versions, which federated training creates (TAG FEDERATED MODEL)"); }
+static int x_rollback(Ctx *c) { return x_model_then_notimpl(c, "model versions, which federated training creates (ROLLBACK FEDERATED MODEL)"); }
+static int x_forget(Ctx *c) { return x_model_then_notimpl(c, "the right to be forgotten (DELETE FROM FEDERATED TRAINING)"); }
+
+static int x_ws_then_notimpl(Ctx *c, const char *what)
+{
+    HlCatObj ws = {0};
+    int rc = at(c->err, hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, c->st->workspace.s, &ws, c->err),
+                c->st->workspace.off);
+    hl_cat_obj_clear(&ws);
+    return rc ? rc : not_implemented(c, what);
+}
+
+static int x_export(Ctx *c) { return x_ws_then_notimpl(c, "data portability (EXPORT FEDERATED DATA)"); }
+static int x_revoke(Ctx *c) { return x_ws_then_notimpl(c, "consent management (REVOKE FEDERATED CONSENT)"); }
+static int x_grant(Ctx *c) { return x_ws_then_notimpl(c, "consent management (GRANT FEDERATED CONSENT)"); }
+
+/* ---- aggregation functions and alerts -------------------------------------- */
+
+static int x_create_aggfunc(Ctx *c)
+{
+    const HlStmt *st = c->st;
+    HlCatObj f = {0};
+    int rc = hl_cat_get(c->db, HL_CAT_AGGFUNC, 0, st->name.s, &f, c->err);
+    hl_cat_obj_clear(&f);
+    if (rc == HELIOS_OK)
+        return hl_err_set(c->err, HELIOS_EXISTS, st->name.off,
+                          "federated aggregation function '%s' already exists", st->name.s);
+    hl_err_clear(c->err);
+    if (hl_opt_is_builtin_aggregation(st->name.s))
+        return hl_err_set(c->err, HELIOS_EXISTS, st->name.off,
+                          "'%s' is the name of a built-in aggregation", st->name.s);
+    return not_implemented(c, "custom aggregation functions (CREATE FEDERATED AGGREGATION FUNCTION)");
+}
+
+static int x_drop_aggfunc(Ctx *c)
+{
+    HlCatObj f = {0};
+    int rc = at(c->err, hl_cat_get(c->db, HL_CAT_AGGFUNC, 0, c->st->name.s, &f, c->err),
+                c->st->name.off);
+    if (rc == HELIOS_NOTFOUND && c->st->if_exists) {
+        hl_err_clear(c->err);
+        notice(c, "federated aggregation function '%s' does not exist, skipping", c->st->name.s, NULL);
+        rc = HELIOS_OK;
+    } else if (rc == HELIOS_OK) {
+        rc = hl_cat_drop(c->db, HL_CAT_AGGFUNC, f.id, 0, c->err);
+        if (rc == HELIOS_OK)
+            audit(c, HL_CAT_AGGFUNC, c->st->name.s, NULL, NULL);
+    }
+    hl_cat_obj_clear(&f);
+    return rc;
+}
+
+static const char *cmp_text(HlCmp k)
+{
+    static const char *const t[] = {"", "<", "<=", ">", ">=", "=", "!="};
+    return k >= HL_CMP_LT && k <= HL_CMP_NE ? t[k] : "?";
+}
+
+static int x_create_alert(Ctx *c)
+{
+    const HlStmt *st = c->st;
+    HlCatObj ws = {0};
+    int rc = at(c->err, hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, st->workspace.s, &ws, c->err),
+                st->workspace.off);
+    if (rc == HELIOS_OK) {
+        HlJsonWriter w;
+        hl_json_writer_init(&w);
+        hl_json_begin_object(&w);
+        hl_json_key(&w, "metric");
+        hl_json_string(&w, st->metric.s);
+        hl_json_key(&w, "cmp");
+        hl_json_string(&w, cmp_text(st->cmp));
+        hl_json_key(&w, "threshold");
+        hl_json_real(&w, st->threshold.r);
+        hl_json_key(&w, "notify");
+        hl_json_string(&w, st->notify.s);
+        hl_json_end_object(&w);
+        char *extra = hl_json_writer_finish(&w);
+        rc = extra ? hl_cat_create(c->db, HL_CAT_ALERT, ws.id, st->name.s, NULL, extra, NULL, c->err)
+                   : hl_err_set(c->err, HELIOS_NOMEM, -1, "out of memory");
+        if (rc == HELIOS_OK) {
+            audit(c, HL_CAT_ALERT, st->name.s, ws.name, extra);
+            extra = NULL;
+        }
+        free(extra);
+        rc = at(c->err, rc, st->name.off);
+    }
+    hl_cat_obj_clear(&ws);
+    return rc;
+}
+
+static int x_drop_alert(Ctx *c)
+{
+    HlCatObj a = {0};
+    int rc = at(c->err, hl_cat_get(c->db, HL_CAT_ALERT, 0, c->st->name.s, &a, c->err), c->st->name.off);
+    if (rc == HELIOS_NOTFOUND && c->st->if_exists) {
+        hl_err_clear(c->err);
+        notice(c, "federated alert '%s' does not exist, skipping", c->st->name.s, NULL);
+        rc = HELIOS_OK;
+    } else if (rc == HELIOS_OK) {
+        rc = hl_cat_drop(c->db, HL_CAT_ALERT, a.id, 0, c->err);
+        if (rc == HELIOS_OK) {
+            audit(c, HL_CAT_ALERT, c->st->name.s, a.ws_name, NULL);
+        }
+    }
+    hl_cat_obj_clear(&a);
+    return rc;
+}
+
+/* ---- dispatch ---------------------------------------------------------------- */
+
+typedef struct Action {
+    HlStmtKind kind;
+    int (*run)(Ctx *);
+    int writes;         /* runs in a catalog transaction with protection off */
+} Action;
+
+static const Action actions[] = {
+    {HL_STMT_CREATE_EXTENSION, x_create_extension, 1},
+    {HL_STMT_CREATE_WORKSPACE, x_create_workspace, 1},
+    {HL_STMT_ALTER_WORKSPACE, x_alter_workspace, 1},
+    {HL_STMT_DROP_WORKSPACE, x_drop_workspace, 1},
+    {HL_STMT_USE_WORKSPACE, x_use_workspace, 0},
+    {HL_STMT_REGISTER_NODE, x_register_node, 1},
+    {HL_STMT_REGISTER_NODES, x_register_nodes, 1},
+    {HL_STMT_DEREGISTER_NODE, x_deregister_node, 1},
+    {HL_STMT_ALTER_NODE, x_alter_node, 1},
+    {HL_STMT_CREATE_MODEL, x_create_model, 1},
+    {HL_STMT_ALTER_MODEL, x_alter_model, 1},
+    {HL_STMT_DROP_MODEL, x_drop_model, 1},
+    {HL_STMT_DESCRIBE_MODEL, x_describe_model, 0},
+    {HL_STMT_START_TRAINING, x_start_training, 1},
+    {HL_STMT_STOP_TRAINING, x_stop_training, 1},
+    {HL_STMT_CHECKPOINT, x_checkpoint, 1},
+    {HL_STMT_RESUME, x_resume, 1},
+    {HL_STMT_TAG_MODEL, x_tag, 1},
+    {HL_STMT_ROLLBACK_MODEL, x_rollback, 1},
+    {HL_STMT_CREATE_AGGFUNC, x_create_aggfunc, 1},
+    {HL_STMT_DROP_AGGFUNC, x_drop_aggfunc, 1},
+    {HL_STMT_CREATE_ALERT, x_create_alert, 1},
+    {HL_STMT_DROP_ALERT, x_drop_alert, 1},
+    {HL_STMT_FORGET, x_forget, 1},
+    {HL_STMT_EXPORT, x_export, 1},
+    {HL_STMT_REVOKE_CONSENT, x_revoke, 1},
+    {HL_STMT_GRANT_CONSENT, x_grant, 1},
+    {HL_STMT_SHOW, x_show, 0},
+};
+
+int hl_exec_run(helios *h, const HlStmt *st, sqlite3_stmt **rows,
+                char *tag, size_t tagsz, char **notice_out, hl_err *err)
+{
+    const Action *a = NULL;
+    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+        if (actions[i].kind == st->kind)
+            a = &actions[i];
+    *rows = NULL;
+    if (!a)
+        return hl_err_set(err, HELIOS_NOTIMPL, st->off, "not implemented yet: %s",
+                          hl_stmt_kind_name(st->kind));
+    Ctx c = { .h = h, .db = h->db, .st = st, .rows = rows, .tag = tag, .tagsz = tagsz,
+              .notice = notice_out, .err = err };
+    int rc;
+    if (a->writes) {
+        rc = hl_cat_begin(h->db, err);
+        if (rc != HELIOS_OK)
+            return rc;
+        hl_cat_protect(h->db, 0);
+        rc = a->run(&c);
+        if (rc == HELIOS_OK && c.audit_action)
+            rc = hl_cat_audit(h->db, c.audit_action, c.audit_kind, c.audit_name, c.audit_ws,
+                              c.audit_detail, err);
+        if (rc == HELIOS_OK)
+            rc = hl_cat_commit(h->db, err);
+        else
+            hl_cat_rollback(h->db);
+        hl_cat_protect(h->db, 1);
+    } else
+        rc = a->run(&c);
+    free(c.audit_ws);
+    free(c.audit_detail);
+    if (rc == HELIOS_OK) {
+        snprintf(tag, tagsz, "%s", hl_stmt_kind_name(st->kind));
+        if (c.audit_action)
+            h->changes = 1;
+    }
+    return rc;
+}
+
+int hl_exec_check(const HlStmt *st, hl_err *err)
+{
+    static const struct { HlStmtKind kind; HlObjKind obj; } checked[] = {
+        {HL_STMT_CREATE_WORKSPACE, HL_OBJ_WORKSPACE},
+        {HL_STMT_REGISTER_NODE, HL_OBJ_NODE},
+        {HL_STMT_REGISTER_NODES, HL_OBJ_NODE},
+        {HL_STMT_CREATE_MODEL, HL_OBJ_MODEL},
+        {HL_STMT_START_TRAINING, HL_OBJ_TRAINING},
+    };
+    for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++) {
+        if (checked[i].kind != st->kind)
+            continue;
+        char *json = hl_opt_check(checked[i].obj, &st->opts, NULL, err);
+        if (!json)
+            return err->code;
+        free(json);
+    }
+    if (st->kind == HL_STMT_REGISTER_NODES) {
+        if (st->count < 1 || st->count > 100000)
+            return hl_err_set(err, HELIOS_OPTION, st->count_off,
+                              "the number of nodes must be between 1 and 100000, found %lld",
+                              (long long)st->count);
+        if (st->partition == HL_PART_DIRICHLET && !(st->alpha.r > 0))
+            return hl_err_set(err, HELIOS_OPTION, st->alpha.off,
+                              "the Dirichlet concentration alpha must be greater than 0");
+        if (st->seed.kind != HL_V_NULL && st->seed.kind != HL_V_INT)
+            return hl_err_set(err, HELIOS_OPTION, st->seed.off, "SEED expects an integer");
+    }
+    if (st->kind == HL_STMT_CREATE_AGGFUNC) {
+        const char *lang = st->language.s;
+        if (strcasecmp(lang, "sql") != 0 && strcasecmp(lang, "c") != 0)
+            return hl_err_set(err, HELIOS_OPTION, st->language.off,
+                              "unsupported language '%s' for an aggregation function; supported: sql, c",
+                              lang);
+        if (strcasecmp(lang, "c") == 0 && !st->symbol.s)
+            return hl_err_set(err, HELIOS_OPTION, st->body.off,
+                              "LANGUAGE c needs AS 'library.so', 'symbol'");
+        if (strcasecmp(lang, "sql") == 0 && st->symbol.s)
+            return hl_err_set(err, HELIOS_OPTION, st->symbol.off,
+                              "LANGUAGE sql takes its body as AS $$ SELECT ... $$");
+    }
+    if (st->kind == HL_STMT_CREATE_ALERT && st->threshold.kind != HL_V_INT
+        && st->threshold.kind != HL_V_REAL)
+        return hl_err_set(err, HELIOS_OPTION, st->threshold.off, "an alert threshold must be a number");
+    return HELIOS_OK;
+}

@@ -1,0 +1,379 @@
+/*
+ * helios.c - the public API: handles, prepare/step/finalize, errors.
+ *
+ * A statement is split off by front.c.  A federated one is parsed
+ * (grammar/) and checked (exec.c) at prepare time and run by the first
+ * helios_step(); a plain one is rewritten (front.c) and prepared by SQLite.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "catalog.h"
+#include "exec.h"
+#include "internal.h"
+#include "options.h"
+#include "parse.h"
+#include "sqlfn.h"
+
+const char *helios_version(void)
+{
+    return PACKAGE_VERSION;
+}
+
+static int set_err(helios *h, int code, int offset, const char *msg)
+{
+    hl_err_clear(&h->err);
+    return hl_err_set(&h->err, code, offset, "%s", msg);
+}
+
+int helios_open(const char *path, helios **out)
+{
+    helios *h = calloc(1, sizeof *h);
+    *out = h;
+    if (!h)
+        return HELIOS_NOMEM;
+    hl_err_clear(&h->err);
+    int is_memory = strcmp(path, ":memory:") == 0 || path[0] == '\0';
+    int rc = sqlite3_open_v2(path, &h->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
+    if (rc != SQLITE_OK) {
+        hl_err_set(&h->err, HELIOS_IO, -1, "cannot open '%s': %s", path,
+                   h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc));
+        return HELIOS_IO;
+    }
+    sqlite3_extended_result_codes(h->db, 1);
+    if (hl_cat_open(h->db, is_memory, &h->err) != HELIOS_OK)
+        return h->err.code;
+    if (hl_sqlfn_register(h->db) != SQLITE_OK)
+        return hl_err_set(&h->err, HELIOS_ERROR, -1, "cannot register the federated functions: %s",
+                          sqlite3_errmsg(h->db));
+    hl_cat_protect(h->db, 1);
+    return HELIOS_OK;
+}
+
+int helios_close(helios *h)
+{
+    if (!h)
+        return HELIOS_OK;
+    if (h->db)
+        sqlite3_close_v2(h->db);
+    free(h->current_ws);
+    free(h);
+    return HELIOS_OK;
+}
+
+int helios_errcode(helios *h) { return h ? h->err.code : HELIOS_MISUSE; }
+const char *helios_errmsg(helios *h) { return h ? h->err.msg : "no handle"; }
+int helios_erroffset(helios *h) { return h ? h->err.offset : -1; }
+int helios_changes(helios *h) { return h ? h->changes : 0; }
+void *helios_sqlite(helios *h) { return h ? h->db : NULL; }
+const char *helios_current_workspace(helios *h) { return h ? h->current_ws : NULL; }
+
+int helios_complete(const char *sql, int len)
+{
+    if (len < 0)
+        len = (int)strlen(sql);
+    return hl_front_complete(sql, len);
+}
+
+static void stmt_free(helios_stmt *st)
+{
+    if (!st)
+        return;
+    if (st->sq)
+        sqlite3_finalize(st->sq);
+    hl_stmt_free(st->ast);
+    hl_offmap_clear(&st->map);
+    free(st->toks);
+    free(st->sql);
+    free(st->notice);
+    free(st->src_copy);
+    free(st);
+}
+
+/* Is an SQLite prepare error one that --syntax-check reports?  Errors about
+ * missing tables or columns are not: the statements that make them have not
+ * run. */
+static int is_syntax_error(const char *msg)
+{
+    return strstr(msg, "syntax error") || strstr(msg, "incomplete input")
+        || strstr(msg, "unrecognized token");
+}
+
+/* Turns SQLite's "near \"x\": syntax error" into our shape. */
+static void sqlite_error(helios *h, helios_stmt *st)
+{
+    int off = sqlite3_error_offset(h->db);
+    int src = off >= 0 ? hl_offmap_lookup(&st->map, off) : -1;
+    const char *msg = sqlite3_errmsg(h->db);
+    if (sqlite3_errcode(h->db) == SQLITE_AUTH && hl_cat_protect_errmsg(h->db))
+        msg = hl_cat_protect_errmsg(h->db);
+    hl_err_clear(&h->err);
+    hl_err_set(&h->err, is_syntax_error(msg) ? HELIOS_SYNTAX : HELIOS_ERROR,
+               src >= 0 ? src : st->off, "%s", msg);
+}
+
+static int prepare_plain(helios *h, helios_stmt *st, const char *sql, const HlSplit *sp, int flags)
+{
+    st->sql = hl_front_rewrite(sql, sp, &st->map, &h->err);
+    if (!st->sql)
+        return h->err.code;
+    int rc = sqlite3_prepare_v3(h->db, st->sql, -1, 0, &st->sq, NULL);
+    if (rc != SQLITE_OK) {
+        if ((flags & HELIOS_PREPARE_CHECK) && !is_syntax_error(sqlite3_errmsg(h->db))) {
+            hl_err_clear(&h->err);
+            return HELIOS_OK;
+        }
+        sqlite_error(h, st);
+        return h->err.code;
+    }
+    return HELIOS_OK;
+}
+
+static int prepare_federated(helios *h, helios_stmt *st, const char *sql, int len,
+                             const HlSplit *sp)
+{
+    st->ast = hl_parse(sql, len, sp->toks, sp->ntok, &h->err);
+    if (!st->ast)
+        return h->err.code ? h->err.code : HELIOS_SYNTAX;
+    return hl_exec_check(st->ast, &h->err);
+}
+
+int helios_prepare(helios *h, const char *sql, int len, int flags,
+                   helios_stmt **out, const char **tail)
+{
+    HlSplit sp;
+    *out = NULL;
+    if (!h)
+        return HELIOS_MISUSE;
+    hl_err_clear(&h->err);
+    if (len < 0)
+        len = (int)strlen(sql);
+    int rc = hl_front_split(sql, len, &sp, &h->err);
+    if (tail)
+        *tail = sql + (rc == HELIOS_OK ? sp.next : len);
+    if (rc != HELIOS_OK) {
+        /* Skip to the next ';' so that a script can go on after the error. */
+        if (tail) {
+            int k = h->err.offset >= 0 ? h->err.offset : 0;
+            while (k < len && sql[k] != ';' && sql[k] != '\n')
+                k++;
+            while (k < len && sql[k] != ';')
+                k++;
+            *tail = sql + (k < len ? k + 1 : len);
+            if (rc == HELIOS_INCOMPLETE)
+                *tail = sql + len;
+        }
+        return rc;
+    }
+    if (sp.ntok == 0) {
+        hl_split_clear(&sp);
+        return HELIOS_OK;
+    }
+    helios_stmt *st = calloc(1, sizeof *st);
+    if (!st) {
+        hl_split_clear(&sp);
+        return set_err(h, HELIOS_NOMEM, -1, "out of memory");
+    }
+    st->h = h;
+    st->federated = sp.federated;
+    st->check_only = (flags & HELIOS_PREPARE_CHECK) != 0;
+    st->off = sp.start;
+    st->len = sp.end - sp.start;
+    st->src_base = sp.start;
+    st->src_copy = strndup(sql + sp.start, (size_t)st->len);
+    if (!st->src_copy) {
+        stmt_free(st);
+        hl_split_clear(&sp);
+        return set_err(h, HELIOS_NOMEM, -1, "out of memory");
+    }
+    rc = sp.federated ? prepare_federated(h, st, sql, len, &sp)
+                      : prepare_plain(h, st, sql, &sp, flags);
+    /* Keep the tokens, rebased onto src_copy, to locate runtime errors. */
+    st->toks = sp.toks;
+    st->ntok = sp.ntok;
+    sp.toks = NULL;
+    for (int i = 0; i < st->ntok; i++)
+        st->toks[i].offset -= st->src_base;
+    hl_split_clear(&sp);
+    if (rc != HELIOS_OK) {
+        stmt_free(st);
+        return rc;
+    }
+    *out = st;
+    return HELIOS_OK;
+}
+
+/* A runtime error names an object in quotes ("federated model 'x' does not
+ * exist"): point at the string literal of the statement that says 'x'. */
+static int locate_quoted(const helios_stmt *st, const char *msg)
+{
+    const char *q = strchr(msg, '\'');
+    while (q) {
+        const char *e = strchr(q + 1, '\'');
+        if (!e)
+            break;
+        int n = (int)(e - q - 1);
+        for (int i = 0; i < st->ntok; i++) {
+            const HlToken *t = &st->toks[i];
+            const char *s = st->src_copy + t->offset;
+            if (t->type == TK_STRING && t->len == n + 2 && strncmp(s + 1, q + 1, (size_t)n) == 0)
+                return t->offset + st->src_base;
+            if (t->type != TK_STRING && t->len == n && strncasecmp(s, q + 1, (size_t)n) == 0)
+                return t->offset + st->src_base;
+        }
+        q = strchr(e + 1, '\'');
+    }
+    return -1;
+}
+
+static int step_rows(helios_stmt *st)
+{
+    helios *h = st->h;
+    int rc = sqlite3_step(st->sq);
+    if (rc == SQLITE_ROW) {
+        st->state = 1;
+        return HELIOS_ROW;
+    }
+    if (rc == SQLITE_DONE) {
+        st->state = 2;
+        if (!st->federated)
+            h->changes = sqlite3_changes(h->db);
+        return HELIOS_DONE;
+    }
+    st->state = 3;
+    const char *msg = sqlite3_errmsg(h->db);
+    if (sqlite3_errcode(h->db) == SQLITE_AUTH && hl_cat_protect_errmsg(h->db))
+        msg = hl_cat_protect_errmsg(h->db);
+    int code = HELIOS_ERROR;
+    if (strncmp(msg, "not implemented yet", 19) == 0)
+        code = HELIOS_NOTIMPL;
+    else if (strstr(msg, "does not exist"))
+        code = HELIOS_NOTFOUND;
+    hl_err_clear(&h->err);
+    int off = -1;
+    int eo = sqlite3_error_offset(h->db);
+    if (eo >= 0 && !st->federated)
+        off = hl_offmap_lookup(&st->map, eo);
+    if (off < 0)
+        off = locate_quoted(st, msg);
+    if (off < 0)
+        off = st->off;
+    hl_err_set(&h->err, code, off, "%s", msg);
+    return code;
+}
+
+int helios_step(helios_stmt *st)
+{
+    if (!st)
+        return HELIOS_MISUSE;
+    helios *h = st->h;
+    if (st->state >= 2)
+        return st->state == 2 ? HELIOS_DONE : h->err.code;
+    if (st->check_only) {
+        st->state = 2;
+        return HELIOS_DONE;
+    }
+    hl_err_clear(&h->err);
+    if (st->federated && st->state == 0) {
+        sqlite3_stmt *rows = NULL;
+        h->changes = 0;
+        int rc = hl_exec_run(h, st->ast, &rows, st->tag, sizeof st->tag, &st->notice, &h->err);
+        if (rc != HELIOS_OK) {
+            st->state = 3;
+            if (h->err.offset < 0)
+                h->err.offset = st->off;
+            return rc;
+        }
+        if (!rows) {
+            st->state = 2;
+            return HELIOS_DONE;
+        }
+        st->sq = rows;
+        st->tag[0] = '\0';
+    }
+    return step_rows(st);
+}
+
+int helios_finalize(helios_stmt *st)
+{
+    stmt_free(st);
+    return HELIOS_OK;
+}
+
+int helios_column_count(helios_stmt *st)
+{
+    return st && st->sq ? sqlite3_column_count(st->sq) : 0;
+}
+
+const char *helios_column_name(helios_stmt *st, int i)
+{
+    return st && st->sq ? sqlite3_column_name(st->sq, i) : NULL;
+}
+
+int helios_column_type(helios_stmt *st, int i)
+{
+    return st && st->sq ? sqlite3_column_type(st->sq, i) : HELIOS_NULL;
+}
+
+const char *helios_column_text(helios_stmt *st, int i)
+{
+    return st && st->sq ? (const char *)sqlite3_column_text(st->sq, i) : NULL;
+}
+
+double helios_column_double(helios_stmt *st, int i)
+{
+    return st && st->sq ? sqlite3_column_double(st->sq, i) : 0.0;
+}
+
+long long helios_column_int64(helios_stmt *st, int i)
+{
+    return st && st->sq ? sqlite3_column_int64(st->sq, i) : 0;
+}
+
+int helios_stmt_is_federated(helios_stmt *st) { return st ? st->federated : 0; }
+int helios_stmt_offset(helios_stmt *st) { return st ? st->off : -1; }
+int helios_stmt_length(helios_stmt *st) { return st ? st->len : 0; }
+
+const char *helios_stmt_tag(helios_stmt *st)
+{
+    return st && st->federated && st->state == 2 && st->tag[0] && !st->sq ? st->tag : NULL;
+}
+
+const char *helios_stmt_notice(helios_stmt *st)
+{
+    return st ? st->notice : NULL;
+}
+
+const char *const *helios_option_names(void)
+{
+    static const char **names;
+    if (names)
+        return names;
+    int total = 0;
+    for (int k = 0; k < HL_OBJ__COUNT; k++) {
+        int n;
+        hl_opt_table((HlObjKind)k, &n);
+        total += n;
+    }
+    const char **v = calloc((size_t)total + 1, sizeof *v);
+    if (!v)
+        return NULL;
+    int m = 0;
+    for (int k = 0; k < HL_OBJ__COUNT; k++) {
+        int n;
+        const HlOptDef *d = hl_opt_table((HlObjKind)k, &n);
+        for (int i = 0; i < n; i++) {
+            int dup = 0;
+            for (int j = 0; j < m && !dup; j++)
+                dup = strcmp(v[j], d[i].name) == 0;
+            if (!dup)
+                v[m++] = d[i].name;
+        }
+    }
+    names = v;
+    return names;
+}

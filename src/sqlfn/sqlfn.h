@@ -1,0 +1,29 @@
+/*
+ * sqlfn.h - the federated SQL functions and views on an SQLite connection.
+ *
+ * Registers, on one connection:
+ *  - the eponymous virtual tables of the guide (federated_workspace_status,
+ *    federated_node_status, federated_model_versions('m'), ...), driven by
+ *    the view definitions of storage/views.h: each is a query over the
+ *    catalog, or, for views whose data arrives with a later capability, a
+ *    table that checks its arguments and then fails with
+ *    "not implemented yet: <what>";
+ *  - the scalar functions federated_predict(), wait_for_convergence(),
+ *    compare_federated_models() (argument checks, then "not implemented
+ *    yet"), now() and hl_option(kind, json, name) (an option's effective
+ *    value, explicit or default, for the view queries).
+ */
+#ifndef HL_SQLFN_H
+#define HL_SQLFN_H
+
+#include <sqlite3.h>
+
+/* Returns SQLITE_OK or an SQLite error code. */
+int hl_sqlfn_register(sqlite3 *db);
+
+/* The two halves of hl_sqlfn_register(): the views (vtab.c) and the scalar
+ * functions (functions.c).  Same return values. */
+int hl_sqlfn_register_views(sqlite3 *db);
+int hl_sqlfn_register_functions(sqlite3 *db);
+
+#endif

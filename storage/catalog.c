@@ -1,0 +1,370 @@
+/*
+ * catalog.c - the catalog's connection set-up, migrations, transactions and
+ * protection.  The typed accessors of catalog objects are in catobj.c.
+ * See catalog.h for what is promised.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "catalog_int.h"
+#include "schema.h"
+#include "../src/helios.h"
+
+/* ---- errors and small helpers (shared with catobj.c) ---------------------- */
+
+int hl_cat_dberr(sqlite3 *db, hl_err *err, const char *doing)
+{
+    int rc = sqlite3_errcode(db) & 0xff;
+    if (rc == SQLITE_NOMEM)
+        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return hl_err_set(err, HELIOS_ERROR, -1,
+                          "%s: the catalog is locked by another connection (%s)", doing,
+                          sqlite3_errmsg(db));
+    return hl_err_set(err, HELIOS_ERROR, -1, "%s: %s", doing, sqlite3_errmsg(db));
+}
+
+int hl_cat_exec(sqlite3 *db, const char *sql, hl_err *err, const char *doing)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc == SQLITE_OK)
+        return HELIOS_OK;
+    if (rc == SQLITE_NOMEM)
+        rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    else
+        rc = hl_err_set(err, HELIOS_ERROR, -1, "%s: %s", doing, msg ? msg : sqlite3_errstr(rc));
+    sqlite3_free(msg);
+    return rc;
+}
+
+/* The integer that a one-row query returns; -1 on error (with *err set). */
+static int64_t query_int(sqlite3 *db, const char *sql, hl_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+        hl_cat_dberr(db, err, "cannot read the catalog");
+        return -1;
+    }
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    else if (rc == SQLITE_DONE)
+        v = 0;
+    else
+        hl_cat_dberr(db, err, "cannot read the catalog");
+    sqlite3_finalize(q);
+    return v;
+}
+
+/* ---- protection ------------------------------------------------------------ */
+
+/*
+ * One guard per connection: the authorizer's state.  SQLite has no slot for
+ * per-connection data before 3.44, so the guards live in a list keyed by the
+ * connection, and each is tied to its connection's lifetime by an SQL
+ * function (hl_catalog_guard) whose destructor, run when the connection
+ * closes, unlinks and frees it.
+ */
+typedef struct CatGuard {
+    sqlite3 *db;
+    int lifted;                 /* hl_cat_protect(db, 0) calls not yet undone */
+    int has_denied;
+    char denied[256];           /* why the last statement was refused */
+    struct CatGuard *next;
+} CatGuard;
+
+static CatGuard *cat_guards;
+
+static sqlite3_mutex *guard_mutex(void)
+{
+    /* NULL when SQLite is built without threads; enter/leave accept NULL. */
+    return sqlite3_mutex_alloc(SQLITE_MUTEX_STATIC_APP3);
+}
+
+static CatGuard *guard_find(sqlite3 *db)
+{
+    sqlite3_mutex *m = guard_mutex();
+    sqlite3_mutex_enter(m);
+    CatGuard *g = cat_guards;
+    while (g && g->db != db)
+        g = g->next;
+    sqlite3_mutex_leave(m);
+    return g;
+}
+
+static void guard_destroy(void *p)
+{
+    sqlite3_mutex *m = guard_mutex();
+    sqlite3_mutex_enter(m);
+    for (CatGuard **pp = &cat_guards; *pp; pp = &(*pp)->next)
+        if (*pp == p) {
+            *pp = ((CatGuard *)p)->next;
+            break;
+        }
+    sqlite3_mutex_leave(m);
+    free(p);
+}
+
+static void guard_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    (void)argv;
+    const CatGuard *g = sqlite3_user_data(ctx);
+    sqlite3_result_int(ctx, g->lifted == 0);
+}
+
+static int is_catalog_name(const char *name)
+{
+    return name && sqlite3_strnicmp(name, "hl_", 3) == 0;
+}
+
+static int deny(CatGuard *g, const char *fmt, const char *name)
+{
+    sqlite3_snprintf((int)sizeof g->denied, g->denied, fmt, name);
+    g->has_denied = 1;
+    return SQLITE_DENY;
+}
+
+static int cat_authorize(void *p, int action, const char *a1, const char *a2,
+                         const char *dbname, const char *trigger)
+{
+    CatGuard *g = p;
+    const char *table = NULL, *created = NULL;
+    (void)dbname;
+    (void)trigger;
+    if (g->lifted)
+        return SQLITE_OK;
+    switch (action) {
+    case SQLITE_INSERT: case SQLITE_UPDATE: case SQLITE_DELETE:
+    case SQLITE_DROP_TABLE: case SQLITE_DROP_TEMP_TABLE:
+    case SQLITE_DROP_VIEW: case SQLITE_DROP_TEMP_VIEW: case SQLITE_DROP_VTABLE:
+        table = a1;
+        break;
+    case SQLITE_ALTER_TABLE:
+    case SQLITE_CREATE_INDEX: case SQLITE_CREATE_TEMP_INDEX:
+    case SQLITE_DROP_INDEX: case SQLITE_DROP_TEMP_INDEX:
+    case SQLITE_CREATE_TRIGGER: case SQLITE_CREATE_TEMP_TRIGGER:
+    case SQLITE_DROP_TRIGGER: case SQLITE_DROP_TEMP_TRIGGER:
+        table = a2;
+        break;
+    case SQLITE_CREATE_TABLE: case SQLITE_CREATE_TEMP_TABLE:
+    case SQLITE_CREATE_VIEW: case SQLITE_CREATE_TEMP_VIEW: case SQLITE_CREATE_VTABLE:
+        created = a1;
+        break;
+    case SQLITE_PRAGMA:
+        if (a1 && a2 && sqlite3_stricmp(a1, "user_version") == 0)
+            return deny(g, "PRAGMA %s belongs to the helios catalog (it holds the catalog's schema version)",
+                        a1);
+        break;
+    default:
+        break;
+    }
+    if (is_catalog_name(table))
+        return deny(g, "table %s belongs to the helios catalog; change it with federated statements",
+                    table);
+    if (is_catalog_name(created))
+        return deny(g, "the name %s is reserved for the helios catalog (names that begin with hl_)",
+                    created);
+    return SQLITE_OK;
+}
+
+/* The guard of db, created (and the authorizer installed) when missing. */
+static CatGuard *guard_get(sqlite3 *db)
+{
+    CatGuard *g = guard_find(db);
+    if (g)
+        return g;
+    g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    g->db = db;
+    sqlite3_mutex *m = guard_mutex();
+    sqlite3_mutex_enter(m);
+    g->next = cat_guards;
+    cat_guards = g;
+    sqlite3_mutex_leave(m);
+    /* On failure SQLite runs the destructor itself, which unlinks g. */
+    if (sqlite3_create_function_v2(db, "hl_catalog_guard", 0, SQLITE_UTF8, g, guard_fn,
+                                   NULL, NULL, guard_destroy) != SQLITE_OK)
+        return NULL;
+    sqlite3_set_authorizer(db, cat_authorize, g);
+    return g;
+}
+
+int hl_cat_protect(sqlite3 *db, int on)
+{
+    CatGuard *g = guard_get(db);
+    if (!g)
+        return HELIOS_NOMEM;
+    if (!on)
+        g->lifted++;
+    else if (g->lifted > 0)
+        g->lifted--;
+    return HELIOS_OK;
+}
+
+const char *hl_cat_protect_errmsg(sqlite3 *db)
+{
+    const CatGuard *g = guard_find(db);
+    return g && g->has_denied ? g->denied : NULL;
+}
+
+void hl_cat_lift(sqlite3 *db)
+{
+    CatGuard *g = guard_find(db);
+    if (g)
+        g->lifted++;
+}
+
+void hl_cat_unlift(sqlite3 *db)
+{
+    CatGuard *g = guard_find(db);
+    if (g && g->lifted > 0)
+        g->lifted--;
+}
+
+/* ---- transactions -------------------------------------------------------- */
+
+/* Savepoints rather than BEGIN, so that a statement inside a user's BEGIN
+ * ... COMMIT is still all or nothing and leaves the user's transaction open. */
+int hl_cat_begin(sqlite3 *db, hl_err *err)
+{
+    return hl_cat_exec(db, "SAVEPOINT hl_stmt", err, "cannot start a catalog transaction");
+}
+
+int hl_cat_commit(sqlite3 *db, hl_err *err)
+{
+    int rc = hl_cat_exec(db, "RELEASE hl_stmt", err, "cannot commit the catalog change");
+    if (rc != HELIOS_OK)
+        hl_cat_rollback(db);
+    return rc;
+}
+
+void hl_cat_rollback(sqlite3 *db)
+{
+    sqlite3_exec(db, "ROLLBACK TO hl_stmt; RELEASE hl_stmt", NULL, NULL, NULL);
+}
+
+/* ---- migrations ------------------------------------------------------------ */
+
+/*
+ * Migration i brings a catalog from version i - 1 to version i.  Each runs
+ * in the transaction that also sets PRAGMA user_version, so a failed
+ * upgrade leaves the catalog at its old version.  Append; never edit a
+ * migration that has shipped.
+ */
+typedef struct CatMigration {
+    int version;
+    const char *sql;
+} CatMigration;
+
+static const CatMigration cat_migrations[] = {
+    {1, hl_schema_sql},
+};
+
+_Static_assert(sizeof cat_migrations / sizeof cat_migrations[0] == HL_CAT_SCHEMA_VERSION,
+               "one migration per schema version");
+
+static int has_catalog(sqlite3 *db, hl_err *err)
+{
+    return (int)query_int(db, "SELECT count(*) FROM sqlite_master "
+                              "WHERE type = 'table' AND name = 'hl_workspace'", err);
+}
+
+/* Refuses what this build must not touch: a newer catalog, or a database
+ * that uses user_version for something else.  -1: refused (err set);
+ * else the current version. */
+static int64_t check_version(sqlite3 *db, hl_err *err)
+{
+    int64_t v = query_int(db, "PRAGMA user_version", err);
+    if (v <= 0)
+        return v;
+    int has = has_catalog(db, err);
+    if (has < 0)
+        return -1;
+    if (!has) {
+        hl_err_set(err, HELIOS_ERROR, -1,
+                   "this database has PRAGMA user_version = %lld but no helios catalog; helios "
+                   "keeps its schema version there, so it cannot add its catalog to this database",
+                   (long long)v);
+        return -1;
+    }
+    if (v > HL_CAT_SCHEMA_VERSION) {
+        hl_err_set(err, HELIOS_ERROR, -1,
+                   "the catalog in this database has schema version %lld, newer than this build "
+                   "of helios understands (%d); open it with a newer helios",
+                   (long long)v, HL_CAT_SCHEMA_VERSION);
+        return -1;
+    }
+    return v;
+}
+
+static int migrate(sqlite3 *db, hl_err *err)
+{
+    int64_t v = check_version(db, err);
+    if (v < 0)
+        return err->code;
+    if (v == HL_CAT_SCHEMA_VERSION)
+        return HELIOS_OK;
+
+    /* BEGIN IMMEDIATE takes the write lock first, so two processes opening a
+     * new file do not both migrate it; the second waits, then sees it done. */
+    int own = sqlite3_get_autocommit(db);
+    int rc = hl_cat_exec(db, own ? "BEGIN IMMEDIATE" : "SAVEPOINT hl_migrate", err,
+                         "cannot upgrade the catalog");
+    if (rc != HELIOS_OK)
+        return rc;
+    v = check_version(db, err);
+    rc = v < 0 ? err->code : HELIOS_OK;
+    for (size_t i = 0; rc == HELIOS_OK && i < sizeof cat_migrations / sizeof cat_migrations[0]; i++) {
+        const CatMigration *m = &cat_migrations[i];
+        if (m->version <= v)
+            continue;
+        char doing[96];
+        if (v == 0)
+            sqlite3_snprintf((int)sizeof doing, doing,
+                             "cannot add the helios catalog (schema version %d) to this database",
+                             HL_CAT_SCHEMA_VERSION);
+        else
+            sqlite3_snprintf((int)sizeof doing, doing,
+                             "cannot upgrade the catalog to schema version %d", m->version);
+        rc = hl_cat_exec(db, m->sql, err, doing);
+    }
+    if (rc == HELIOS_OK) {
+        char sql[64];
+        sqlite3_snprintf((int)sizeof sql, sql, "PRAGMA user_version = %d", HL_CAT_SCHEMA_VERSION);
+        rc = hl_cat_exec(db, sql, err, "cannot record the catalog's schema version");
+    }
+    if (rc == HELIOS_OK)
+        rc = hl_cat_exec(db, own ? "COMMIT" : "RELEASE hl_migrate", err,
+                         "cannot upgrade the catalog");
+    if (rc != HELIOS_OK)
+        sqlite3_exec(db, own ? "ROLLBACK" : "ROLLBACK TO hl_migrate; RELEASE hl_migrate",
+                     NULL, NULL, NULL);
+    return rc;
+}
+
+int hl_cat_open(sqlite3 *db, int is_memory, hl_err *err)
+{
+    if (!guard_get(db))
+        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    sqlite3_busy_timeout(db, 5000);
+    int rc = hl_cat_exec(db, "PRAGMA foreign_keys = ON", err, "cannot turn on foreign keys");
+    if (rc != HELIOS_OK)
+        return rc;
+    /* A no-op inside a transaction, and drops would then not cascade. */
+    if (query_int(db, "PRAGMA foreign_keys", err) != 1)
+        return hl_err_set(err, HELIOS_ERROR, -1,
+                          "cannot turn on foreign keys inside a transaction; open the catalog outside one");
+    if (!is_memory) {
+        /* Best effort: a read-only file or one in use stays in its mode. */
+        sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+    }
+    hl_cat_lift(db);
+    rc = migrate(db, err);
+    hl_cat_unlift(db);
+    return rc;
+}

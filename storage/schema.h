@@ -1,0 +1,16 @@
+/*
+ * schema.h - the catalog schema, compiled into the library.
+ *
+ * hl_schema_sql is the text of storage/schema.sql (schema version 1),
+ * generated at build time into schema_sql.c by storage/embed.sh:
+ *
+ *     sh $(srcdir)/storage/embed.sh $(srcdir)/storage/schema.sql storage/schema_sql.c
+ *
+ * Only storage/catalog.c uses it, as the SQL of migration 1.
+ */
+#ifndef HL_SCHEMA_H
+#define HL_SCHEMA_H
+
+extern const char hl_schema_sql[];
+
+#endif

@@ -1,0 +1,253 @@
+/*
+ * views.c - the federated views of the guide (see views.h), and the queries
+ * behind SHOW and DESCRIBE (see catalog.h).
+ *
+ * Column names are the guide's (guide-examples.sql); columns the guide does
+ * not show but a user needs to tell rows apart (workspace, model_name) are
+ * added.  Views whose rows arrive with a later capability already have
+ * their final columns, so that a query naming them prepares today and fails
+ * only when it runs, with "not implemented yet".
+ */
+#include <stddef.h>
+#include <strings.h>
+
+#include "catalog.h"
+#include "views.h"
+
+#define MODEL_ARG {"model", HL_VARG_MODEL, 0, "a model name", NULL}
+#define WS_ARG {"workspace", HL_VARG_WORKSPACE, 0, "a workspace name", NULL}
+
+static const char *const compliance_modes[] = {"HIPAA", "GDPR", "BOTH", NULL};
+
+/* Effective option values; defaults come from src/options.c. */
+#define WS_OPT(col, name) "hl_option('workspace', " col ".options, '" name "')"
+#define NODE_OPT(name) "hl_option('node', n.options, '" name "')"
+#define MODEL_OPT(name) "hl_option('model', m.options, '" name "')"
+
+static const HlView views[] = {
+    /* ---- with rows now ---------------------------------------------------- */
+    {"federated_workspace_status",
+     "workspace_name TEXT COLLATE NOCASE, status TEXT, min_nodes_required INTEGER, "
+     "max_nodes INTEGER, registered_nodes INTEGER, active_nodes INTEGER, models INTEGER, "
+     "compliance_mode TEXT, privacy_budget REAL, created_at TEXT",
+     0, {{0}},
+     "SELECT w.name, w.status, " WS_OPT("w", "min_nodes") ", " WS_OPT("w", "max_nodes") ", "
+     "(SELECT count(*) FROM hl_node n WHERE n.ws_id = w.id), "
+     "(SELECT count(*) FROM hl_node n WHERE n.ws_id = w.id AND n.status IN ('active', 'slow')), "
+     "(SELECT count(*) FROM hl_model m WHERE m.ws_id = w.id), "
+     WS_OPT("w", "compliance_mode") ", " WS_OPT("w", "privacy_budget") ", w.created_at "
+     "FROM hl_workspace w ORDER BY w.id",
+     NULL,
+     "one row per workspace: its node requirements, nodes registered and active, models"},
+
+    {"federated_node_status",
+     "workspace TEXT COLLATE NOCASE, node_name TEXT COLLATE NOCASE, status TEXT, last_seen TEXT, "
+     "rounds_participated INTEGER, avg_round_time_seconds REAL, dataset_size INTEGER, "
+     "contribution_score REAL, endpoint TEXT, data_residency TEXT, registered_at TEXT",
+     0, {{0}},
+     "SELECT w.name, n.name, n.status, n.last_seen, 0, NULL, "
+     "json_extract(n.options, '$.dataset_size'), NULL, " NODE_OPT("endpoint") ", "
+     NODE_OPT("data_residency") ", n.created_at "
+     "FROM hl_node n JOIN hl_workspace w ON w.id = n.ws_id ORDER BY w.id, n.id",
+     NULL,
+     "one row per node: status ('registered' until the engine reaches it), participation"},
+
+    {"federated_node_diagnostics",
+     "workspace TEXT COLLATE NOCASE, node_name TEXT COLLATE NOCASE, endpoint TEXT, "
+     "last_heartbeat TEXT, connection_status TEXT, failure_reason TEXT",
+     0, {{0}},
+     "SELECT w.name, n.name, " NODE_OPT("endpoint") ", n.last_seen, "
+     "CASE WHEN n.last_seen IS NULL THEN 'never_connected' "
+     "WHEN n.status = 'failed' THEN 'disconnected' ELSE 'connected' END, n.last_error "
+     "FROM hl_node n JOIN hl_workspace w ON w.id = n.ws_id ORDER BY w.id, n.id",
+     NULL,
+     "one row per node: last heartbeat, connection status and the last failure"},
+
+    {"federated_models",
+     "model_name TEXT COLLATE NOCASE, workspace TEXT COLLATE NOCASE, algorithm TEXT, status TEXT, "
+     "rounds INTEGER, target TEXT, features TEXT, created_at TEXT",
+     0, {{0}},
+     "SELECT m.name, w.name, " MODEL_OPT("algorithm") ", m.status, " MODEL_OPT("rounds") ", "
+     MODEL_OPT("target") ", " MODEL_OPT("features") ", m.created_at "
+     "FROM hl_model m JOIN hl_workspace w ON w.id = m.ws_id ORDER BY w.id, m.id",
+     NULL,
+     "one row per model (SHOW FEDERATED MODELS)"},
+
+    {"federated_model_versions",
+     "model_name TEXT COLLATE NOCASE, version INTEGER, tag TEXT, created_at TEXT, rounds INTEGER, "
+     "global_loss REAL, global_accuracy REAL, metrics TEXT, is_current INTEGER",
+     1, {MODEL_ARG},
+     "SELECT m.name, v.version, v.tag, v.created_at, v.rounds, "
+     "json_extract(v.metrics, '$.loss'), json_extract(v.metrics, '$.accuracy'), v.metrics, "
+     "v.version = coalesce(m.current_version, "
+     "(SELECT max(x.version) FROM hl_model_version x WHERE x.model_id = m.id)) "
+     "FROM hl_model m JOIN hl_model_version v ON v.model_id = m.id "
+     "WHERE m.name = ?1 ORDER BY v.version",
+     NULL,
+     "the versions of a model, one per completed training (empty until trained)"},
+
+    {"federated_model_options",
+     "option TEXT COLLATE NOCASE, value, default_value, source TEXT, domain TEXT, help TEXT",
+     1, {MODEL_ARG},
+     "SELECT json_extract(d.value, '$.name'), "
+     "hl_option_text('model', m.options, json_extract(d.value, '$.name')), "
+     "hl_option_text('model', '{}', json_extract(d.value, '$.name')), "
+     "CASE WHEN json_type(m.options, '$.\"' || json_extract(d.value, '$.name') || '\"') IS NULL "
+     "THEN 'default' ELSE 'set' END, "
+     "json_extract(d.value, '$.domain'), json_extract(d.value, '$.help') "
+     "FROM hl_model m, json_each(hl_option_defs('model')) d "
+     "WHERE m.name = ?1 ORDER BY d.key",
+     NULL,
+     "every option of a model: its value, default and whether it was set (DESCRIBE FEDERATED MODEL)"},
+
+    {"federated_privacy_budget",
+     "workspace_name TEXT COLLATE NOCASE, total_epsilon REAL, consumed_epsilon REAL, "
+     "remaining_epsilon REAL",
+     1, {WS_ARG},
+     "SELECT w.name, " WS_OPT("w", "privacy_budget") ", 0.0, "
+     WS_OPT("w", "privacy_budget") " - 0.0 FROM hl_workspace w WHERE w.name = ?1",
+     NULL,
+     "a workspace's privacy budget: total, consumed and remaining epsilon"},
+
+    {"federated_privacy_budget_status",
+     "workspace_name TEXT COLLATE NOCASE, total_budget_epsilon REAL, consumed_epsilon REAL, "
+     "remaining_epsilon REAL, rounds_completed INTEGER, estimated_remaining_rounds INTEGER",
+     0, {{0}},
+     /* The 1e-9 keeps 0.3 / 0.1 = 2.9999999999999996 from counting as 2. */
+     "SELECT name, total, 0.0, total - 0.0, 0, "
+     "CASE WHEN per_round > 0 THEN CAST((total - 0.0) / per_round + 1e-9 AS INTEGER) END "
+     "FROM (SELECT w.id, w.name, " WS_OPT("w", "privacy_budget") " AS total, "
+     WS_OPT("w", "privacy_per_round") " AS per_round FROM hl_workspace w) ORDER BY id",
+     NULL,
+     "every workspace's privacy budget, with the rounds it still allows at privacy_per_round"},
+
+    {"federated_alerts",
+     "alert_name TEXT COLLATE NOCASE, workspace TEXT COLLATE NOCASE, metric TEXT, cmp TEXT, "
+     "threshold REAL, notify TEXT, status TEXT, created_at TEXT",
+     0, {{0}},
+     "SELECT a.name, w.name, a.metric, a.cmp, a.threshold, a.notify, a.status, a.created_at "
+     "FROM hl_alert a JOIN hl_workspace w ON w.id = a.ws_id ORDER BY w.id, a.id",
+     NULL,
+     "one row per alert: its condition and whom it notifies"},
+
+    {"federated_audit_log",
+     "id INTEGER, timestamp TEXT, action TEXT, object_kind TEXT, object_name TEXT COLLATE NOCASE, "
+     "workspace TEXT COLLATE NOCASE, detail TEXT",
+     0, {{0}},
+     "SELECT id, at, action, object_kind, object_name, workspace, detail FROM hl_audit ORDER BY id",
+     NULL,
+     "every change to the catalog, oldest first"},
+
+    /* ---- waiting for a later capability ------------------------------------ */
+    {"federated_training_status",
+     "model_name TEXT COLLATE NOCASE, round_number INTEGER, status TEXT, global_loss REAL, "
+     "global_accuracy REAL, participating_nodes INTEGER, round_duration_seconds REAL, "
+     "timestamp TEXT",
+     1, {MODEL_ARG}, NULL,
+     "federated_training_status() shows training rounds, which arrive with federated training",
+     "the rounds of a model's training so far, with loss and accuracy"},
+
+    {"federated_training_metrics",
+     "round_number INTEGER, timestamp TEXT, global_loss REAL, global_accuracy REAL, "
+     "participating_nodes INTEGER, dropped_nodes INTEGER, round_duration_seconds REAL, "
+     "communication_mb REAL, privacy_consumed_epsilon REAL",
+     1, {MODEL_ARG}, NULL,
+     "federated_training_metrics() shows per-round training metrics, which arrive with federated training",
+     "per round: loss, accuracy, nodes, duration, traffic and privacy spent"},
+
+    {"federated_convergence_diagnostics",
+     "round_number INTEGER, global_loss REAL, loss_delta REAL, node_variance REAL, "
+     "learning_rate REAL",
+     1, {MODEL_ARG}, NULL,
+     "federated_convergence_diagnostics() shows per-round convergence figures, which arrive with federated training",
+     "per round: loss, its change, the variance between nodes, the learning rate"},
+
+    {"federated_performance_metrics",
+     "model_name TEXT COLLATE NOCASE, round_number INTEGER, phase TEXT, duration_seconds REAL, "
+     "cpu_usage_percent REAL, memory_usage_gb REAL, network_sent_mb REAL, "
+     "network_received_mb REAL",
+     0, {{0}}, NULL,
+     "federated_performance_metrics shows the time and traffic of each round's phases, which arrive with federated training",
+     "per round and phase: duration, CPU, memory and traffic"},
+
+    {"federated_privacy_history",
+     "timestamp TEXT, workspace_name TEXT COLLATE NOCASE, model_name TEXT COLLATE NOCASE, "
+     "round_number INTEGER, cumulative_epsilon REAL, epsilon_per_round REAL, "
+     "noise_multiplier REAL, clipping_threshold REAL",
+     0, {{0}}, NULL,
+     "federated_privacy_history shows the privacy ledger, which arrives with differential privacy accounting",
+     "per round: epsilon spent and the noise and clipping that spent it"},
+
+    {"federated_checkpoints",
+     "model_name TEXT COLLATE NOCASE, path TEXT, round_number INTEGER, created_at TEXT, "
+     "size_bytes INTEGER, checksum TEXT",
+     1, {MODEL_ARG}, NULL,
+     "federated_checkpoints() lists training checkpoints, which arrive with federated training",
+     "the checkpoints written for a model"},
+
+    {"federated_evaluate",
+     "metric TEXT, value REAL, global_accuracy REAL, global_precision REAL, global_recall REAL, "
+     "global_f1_score REAL, global_roc_auc REAL, global_loss REAL, per_node_metrics TEXT",
+     2, {MODEL_ARG, {"table_name", HL_VARG_TABLE, 1, "a table name", NULL}}, NULL,
+     "federated_evaluate() needs a trained model, which arrives with federated training",
+     "a model's metrics on the nodes' held-out rows, or on a table of this database"},
+
+    {"federated_compliance_check",
+     "requirement TEXT, status TEXT, details TEXT",
+     2, {WS_ARG, {"mode", HL_VARG_TEXT, 0, "a compliance mode ('HIPAA', 'GDPR' or 'BOTH')",
+                  compliance_modes}}, NULL,
+     "federated_compliance_check() runs the HIPAA and GDPR checks, which arrive with governance",
+     "each requirement of a compliance mode, checked against a workspace"},
+
+    {"federated_security_audit",
+     "check_name TEXT, status TEXT, recommendation TEXT",
+     1, {WS_ARG}, NULL,
+     "federated_security_audit() runs the security checks, which arrive with governance",
+     "security checks of a workspace, with what to do about each"},
+
+    {"federated_data_quality_check",
+     "node_name TEXT COLLATE NOCASE, feature_statistics TEXT, missing_values TEXT, outliers TEXT",
+     1, {MODEL_ARG}, NULL,
+     "federated_data_quality_check() computes feature statistics at the nodes, which arrive with node data access",
+     "per node: statistics, missing values and outliers of a model's features"},
+};
+
+const HlView *hl_views(int *n)
+{
+    *n = (int)(sizeof views / sizeof views[0]);
+    return views;
+}
+
+const HlView *hl_view_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof views / sizeof views[0]; i++)
+        if (strcasecmp(views[i].name, name) == 0)
+            return &views[i];
+    return NULL;
+}
+
+/* ---- SHOW and DESCRIBE ------------------------------------------------------ */
+
+static const char *const show_sql[] = {
+    [1] = "SELECT workspace_name, registered_nodes AS nodes, models, compliance_mode, "
+          "privacy_budget, min_nodes_required AS min_nodes, created_at "
+          "FROM federated_workspace_status WHERE ?1 IS NULL OR workspace_name = ?1",
+    [2] = "SELECT workspace, node_name, status, endpoint, data_residency, dataset_size, "
+          "last_seen, registered_at "
+          "FROM federated_node_status WHERE ?1 IS NULL OR workspace = ?1",
+    [3] = "SELECT model_name, workspace, algorithm, status, rounds, target, features, created_at "
+          "FROM federated_models WHERE ?1 IS NULL OR workspace = ?1",
+};
+
+const char *hl_cat_show_sql(int what)
+{
+    if (what < 1 || what >= (int)(sizeof show_sql / sizeof show_sql[0]))
+        return NULL;
+    return show_sql[what];
+}
+
+const char *hl_cat_describe_sql(void)
+{
+    return "SELECT option, value, default_value, source, domain, help "
+           "FROM federated_model_options(?1)";
+}

@@ -1,0 +1,4 @@
+-- Every SQL example of heliosdb-federated-learning-guide.txt, in the guide's order,
+-- with the line breaks that the guide's text lost put back. Nothing else is changed:
+-- the statements are the guide's own, names, options and comments included.
+-- Each one must parse;

@@ -1,0 +1,2 @@
+-- List available checkpoints
+SELECT * FROM federated_checkpoints('customer_churn');

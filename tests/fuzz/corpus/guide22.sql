@@ -1,0 +1,2 @@
+-- List model versions
+SELECT * FROM federated_model_versions('customer_churn');

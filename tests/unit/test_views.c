@@ -1,0 +1,397 @@
+/*
+ * test_views.c - the federated views and functions on a connection
+ * (storage/views.c, src/sqlfn/vtab.c, src/sqlfn/functions.c): the rows of
+ * each view that has rows now, computed by hand from a small catalog; the
+ * argument errors; the messages of the views and functions that wait for
+ * a later capability.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "helios.h"
+#include "options.h"
+#include "sqlfn.h"
+#include "unit.h"
+#include "views.h"
+
+static sqlite3 *db;
+static char path[64];
+
+/* All rows of a query as text: columns joined by '|', rows by '\n', NULL
+ * as "NULL"; or "ERROR: message".  Static buffer. */
+static const char *rows(const char *sql)
+{
+    static char buf[8192];
+    sqlite3_stmt *q = NULL;
+    size_t len = 0;
+    buf[0] = '\0';
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+        snprintf(buf, sizeof buf, "ERROR: %s", sqlite3_errmsg(db));
+        return buf;
+    }
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        for (int i = 0; i < sqlite3_column_count(q); i++) {
+            const char *t = (const char *)sqlite3_column_text(q, i);
+            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? "|" : "",
+                                    t ? t : "NULL");
+        }
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "\n");
+    }
+    if (rc != SQLITE_DONE)
+        snprintf(buf, sizeof buf, "ERROR: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(q);
+    return buf;
+}
+
+static int64_t create(HlCatKind k, int64_t ws, const char *name, const char *opts, const char *extra)
+{
+    hl_err err;
+    int64_t id = 0;
+    hl_err_clear(&err);
+    int rc = hl_cat_create(db, k, ws, name, opts, extra, &id, &err);
+    if (rc != HELIOS_OK)
+        fprintf(stderr, "create %s: %s\n", name, err.msg);
+    CHECK_INT(rc, HELIOS_OK);
+    return id;
+}
+
+static void audit(const char *action, HlCatKind k, const char *name, const char *ws)
+{
+    hl_err err;
+    hl_err_clear(&err);
+    CHECK_INT(hl_cat_audit(db, action, k, name, ws, NULL, &err), HELIOS_OK);
+}
+
+/* Two workspaces, three nodes, one model, one alert. */
+static void setup(void)
+{
+    hl_err err;
+    snprintf(path, sizeof path, "/tmp/hl_test_views_%d.db", (int)getpid());
+    unlink(path);
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    hl_err_clear(&err);
+    CHECK_INT(hl_cat_open(db, 0, &err), HELIOS_OK);
+    CHECK_INT(hl_sqlfn_register(db), SQLITE_OK);
+
+    int64_t ml = create(HL_CAT_WORKSPACE, 0, "ml_consortium",
+                        "{\"privacy_budget\":0.5,\"compliance_mode\":\"GDPR\",\"min_nodes\":3,"
+                        "\"max_nodes\":10,\"privacy_per_round\":0.01}", NULL);
+    int64_t other = create(HL_CAT_WORKSPACE, 0, "other",
+                           "{\"privacy_budget\":2.0,\"min_nodes\":1,\"max_nodes\":5,"
+                           "\"compliance_mode\":\"HIPAA\"}", NULL);
+    create(HL_CAT_NODE, ml, "node_1",
+           "{\"endpoint\":\"https://node1.example.com:8443\",\"dataset_size\":1000}", NULL);
+    create(HL_CAT_NODE, ml, "node_2",
+           "{\"endpoint\":\"https://node2.example.com:8443\",\"data_residency\":\"EU\"}", NULL);
+    create(HL_CAT_NODE, other, "site_a", "{\"endpoint\":\"local\"}", NULL);
+    create(HL_CAT_MODEL, ml, "customer_churn",
+           "{\"algorithm\":\"random_forest\",\"features\":[\"tenure_months\",\"monthly_charges\"],"
+           "\"target\":\"churned\",\"rounds\":30}", NULL);
+    create(HL_CAT_ALERT, ml, "privacy_budget_low", NULL,
+           "{\"metric\":\"remaining_epsilon\",\"cmp\":\"<\",\"threshold\":0.1,"
+           "\"notify\":\"privacy-team@example.com\"}");
+    audit("CREATE FEDERATED WORKSPACE", HL_CAT_WORKSPACE, "ml_consortium", NULL);
+    audit("REGISTER FEDERATED NODE", HL_CAT_NODE, "node_1", "ml_consortium");
+}
+
+static void teardown(void)
+{
+    sqlite3_close(db);
+    db = NULL;
+    char p[96];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+}
+
+static void test_workspace_status(void)
+{
+    CHECK_STR(rows("SELECT workspace_name, status, min_nodes_required, max_nodes, registered_nodes, "
+                   "active_nodes, models, compliance_mode, privacy_budget, length(created_at) "
+                   "FROM federated_workspace_status"),
+              "ml_consortium|active|3|10|2|0|1|GDPR|0.5|19\n"
+              "other|active|1|5|1|0|0|HIPAA|2.0|19\n");
+    /* The guide's query; names compare without regard to case. */
+    CHECK_STR(rows("SELECT workspace_name, min_nodes_required, registered_nodes, active_nodes "
+                   "FROM federated_workspace_status WHERE workspace_name = 'ML_Consortium'"),
+              "ml_consortium|3|2|0\n");
+}
+
+static void test_node_views(void)
+{
+    CHECK_STR(rows("SELECT count(*), count(DISTINCT registered_at) >= 1 FROM federated_node_status"),
+              "3|1\n");
+    CHECK_STR(rows("SELECT workspace, node_name, status, last_seen, rounds_participated, "
+                   "avg_round_time_seconds, dataset_size, contribution_score, endpoint, "
+                   "data_residency FROM federated_node_status WHERE workspace = 'ml_consortium' "
+                   "ORDER BY node_name"),
+              "ml_consortium|node_1|registered|NULL|0|NULL|1000|NULL|https://node1.example.com:8443|NULL\n"
+              "ml_consortium|node_2|registered|NULL|0|NULL|NULL|NULL|https://node2.example.com:8443|EU\n");
+    CHECK_STR(rows("SELECT node_name, last_heartbeat, connection_status, failure_reason "
+                   "FROM federated_node_diagnostics WHERE workspace = 'ml_consortium' "
+                   "AND connection_status != 'connected'"),
+              "node_1|NULL|never_connected|NULL\n"
+              "node_2|NULL|never_connected|NULL\n");
+}
+
+static void test_model_views(void)
+{
+    CHECK_STR(rows("SELECT model_name, workspace, algorithm, status, rounds, target, features "
+                   "FROM federated_models"),
+              "customer_churn|ml_consortium|random_forest|defined|30|churned|"
+              "[\"tenure_months\",\"monthly_charges\"]\n");
+    CHECK_STR(rows("SELECT * FROM federated_model_versions('customer_churn')"), "");
+
+    /* A version, as training will write it. */
+    hl_cat_protect(db, 0);
+    CHECK_INT(sqlite3_exec(db, "INSERT INTO hl_model_version(model_id, version, tag, rounds, metrics) "
+                               "SELECT id, 1, 'v1.0_production', 30, '{\"loss\":0.25,\"accuracy\":0.9}' "
+                               "FROM hl_model; "
+                               "INSERT INTO hl_model_version(model_id, version, rounds) "
+                               "SELECT id, 2, 12 FROM hl_model", NULL, NULL, NULL), SQLITE_OK);
+    hl_cat_protect(db, 1);
+    CHECK_STR(rows("SELECT model_name, version, tag, rounds, global_loss, global_accuracy, is_current "
+                   "FROM federated_model_versions('CUSTOMER_CHURN')"),
+              "customer_churn|1|v1.0_production|30|0.25|0.9|0\n"
+              "customer_churn|2|NULL|12|NULL|NULL|1\n");
+    /* The same through the hidden column, and fed by a join. */
+    CHECK_STR(rows("SELECT count(*) FROM federated_model_versions WHERE model = 'customer_churn'"),
+              "2\n");
+    CHECK_STR(rows("SELECT m.name, v.version FROM hl_model m, federated_model_versions(m.name) v "
+                   "ORDER BY v.version"),
+              "customer_churn|1\ncustomer_churn|2\n");
+
+    /* DESCRIBE: one row per option of the model table. */
+    int n = 0;
+    hl_opt_table(HL_OBJ_MODEL, &n);
+    char want[32];
+    snprintf(want, sizeof want, "%d\n", n);
+    CHECK_STR(rows("SELECT count(*) FROM federated_model_options('customer_churn')"), want);
+    CHECK_STR(rows("SELECT option, value, source FROM federated_model_options('customer_churn') "
+                   "WHERE option IN ('rounds', 'algorithm', 'target') ORDER BY option"),
+              "algorithm|random_forest|set\nrounds|30|set\ntarget|churned|set\n");
+    /* An option left to its default shows the default. */
+    const HlOptDef *t = hl_opt_table(HL_OBJ_MODEL, &n);
+    for (int i = 0; i < n; i++) {
+        if (!t[i].def || strcmp(t[i].name, "rounds") == 0 || strcmp(t[i].name, "algorithm") == 0)
+            continue;
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT value IS default_value, source FROM "
+                 "federated_model_options('customer_churn') WHERE option = '%s'", t[i].name);
+        CHECK_STR(rows(sql), "1|default\n");
+        break;
+    }
+}
+
+static void test_privacy_views(void)
+{
+    CHECK_STR(rows("SELECT * FROM federated_privacy_budget('ml_consortium')"),
+              "ml_consortium|0.5|0.0|0.5\n");
+    CHECK_STR(rows("SELECT workspace_name, total_budget_epsilon, consumed_epsilon, remaining_epsilon, "
+                   "rounds_completed, estimated_remaining_rounds FROM federated_privacy_budget_status"),
+              "ml_consortium|0.5|0.0|0.5|0|50\n"
+              "other|2.0|0.0|2.0|0|NULL\n");
+}
+
+static void test_alerts_and_audit(void)
+{
+    CHECK_STR(rows("SELECT alert_name, workspace, metric, cmp, threshold, notify, status "
+                   "FROM federated_alerts"),
+              "privacy_budget_low|ml_consortium|remaining_epsilon|<|0.1|privacy-team@example.com|enabled\n");
+    CHECK_STR(rows("SELECT id, action, object_kind, object_name, workspace, detail, "
+                   "timestamp <= now() FROM federated_audit_log"),
+              "1|CREATE FEDERATED WORKSPACE|workspace|ml_consortium|NULL|NULL|1\n"
+              "2|REGISTER FEDERATED NODE|node|node_1|ml_consortium|NULL|1\n");
+}
+
+/* SHOW and DESCRIBE run over the views, ?1 NULL meaning all. */
+static void test_show_describe(void)
+{
+    for (int what = 1; what <= 3; what++) {
+        sqlite3_stmt *q = NULL;
+        CHECK_INT(sqlite3_prepare_v2(db, hl_cat_show_sql(what), -1, &q, NULL), SQLITE_OK);
+        int all = 0, one = 0;
+        while (sqlite3_step(q) == SQLITE_ROW)
+            all++;
+        sqlite3_reset(q);
+        sqlite3_bind_text(q, 1, "OTHER", -1, SQLITE_STATIC);
+        while (sqlite3_step(q) == SQLITE_ROW)
+            one++;
+        sqlite3_finalize(q);
+        static const int want_all[] = {0, 2, 3, 1}, want_one[] = {0, 1, 1, 0};
+        CHECK_INT(all, want_all[what]);
+        CHECK_INT(one, want_one[what]);
+    }
+    CHECK(hl_cat_show_sql(0) == NULL);
+    CHECK(hl_cat_show_sql(4) == NULL);
+    sqlite3_stmt *q = NULL;
+    CHECK_INT(sqlite3_prepare_v2(db, hl_cat_describe_sql(), -1, &q, NULL), SQLITE_OK);
+    sqlite3_bind_text(q, 1, "customer_churn", -1, SQLITE_STATIC);
+    CHECK_INT(sqlite3_step(q), SQLITE_ROW);
+    CHECK_INT(sqlite3_column_count(q), 6);
+    sqlite3_finalize(q);
+}
+
+/* Every view with SQL returns as many columns as it declares; every
+ * view's declaration is accepted by SQLite. */
+static void test_definitions(void)
+{
+    int n;
+    const HlView *v = hl_views(&n);
+    for (int i = 0; i < n; i++) {
+        char sql[128];
+        sqlite3_stmt *q = NULL;
+        snprintf(sql, sizeof sql, "SELECT * FROM %s", v[i].name);
+        int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
+        if (rc != SQLITE_OK)
+            fprintf(stderr, "%s: %s\n", v[i].name, sqlite3_errmsg(db));
+        CHECK_INT(rc, SQLITE_OK);
+        int declared = sqlite3_column_count(q);
+        sqlite3_finalize(q);
+        CHECK(v[i].sql != NULL || v[i].waiting != NULL);
+        CHECK(v[i].help != NULL);
+        CHECK(hl_view_find(v[i].name) == &v[i]);
+        if (!v[i].sql)
+            continue;
+        CHECK_INT(sqlite3_prepare_v2(db, v[i].sql, -1, &q, NULL), SQLITE_OK);
+        CHECK_INT(sqlite3_column_count(q), declared);
+        sqlite3_finalize(q);
+    }
+    CHECK(hl_view_find("FEDERATED_NODE_STATUS") != NULL);
+    CHECK(hl_view_find("nope") == NULL);
+}
+
+static void test_argument_errors(void)
+{
+    CHECK_STR(rows("SELECT * FROM federated_model_versions"),
+              "ERROR: federated_model_versions() needs a model name");
+    CHECK_STR(rows("SELECT * FROM federated_model_versions(NULL)"),
+              "ERROR: federated_model_versions() needs a model name");
+    CHECK_STR(rows("SELECT * FROM federated_model_versions('nope')"),
+              "ERROR: federated model 'nope' does not exist");
+    CHECK_STR(rows("SELECT * FROM federated_privacy_budget('nope')"),
+              "ERROR: federated workspace 'nope' does not exist");
+    CHECK_STR(rows("SELECT * FROM federated_privacy_budget"),
+              "ERROR: federated_privacy_budget() needs a workspace name");
+    CHECK_STR(rows("SELECT * FROM federated_compliance_check('ml_consortium')"),
+              "ERROR: federated_compliance_check() needs a compliance mode ('HIPAA', 'GDPR' or 'BOTH')");
+    CHECK_STR(rows("SELECT * FROM federated_compliance_check('ml_consortium', 'SOX')"),
+              "ERROR: federated_compliance_check(): unknown mode 'SOX'; expected 'HIPAA', 'GDPR' or 'BOTH'");
+    CHECK_STR(rows("SELECT * FROM federated_compliance_check('healthcare_workspace', 'HIPAA')"),
+              "ERROR: federated workspace 'healthcare_workspace' does not exist");
+    CHECK_STR(rows("SELECT * FROM federated_evaluate('customer_churn', 'no_such_table')"),
+              "ERROR: table 'no_such_table' does not exist");
+    CHECK_STR(rows("SELECT * FROM federated_training_status('slow_model')"),
+              "ERROR: federated model 'slow_model' does not exist");
+    CHECK_STR(rows("SELECT * FROM federated_model_versions('a', 'b')"),
+              "ERROR: too many arguments on federated_model_versions() - max 1");
+}
+
+/* Waiting views check their arguments, then say what they wait for. */
+static void test_waiting_views(void)
+{
+    static const char *const calls[][2] = {
+        {"federated_training_status('customer_churn')", "federated_training_status"},
+        {"federated_training_metrics('customer_churn')", "federated_training_metrics"},
+        {"federated_convergence_diagnostics('customer_churn')", "federated_convergence_diagnostics"},
+        {"federated_performance_metrics", "federated_performance_metrics"},
+        {"federated_privacy_history", "federated_privacy_history"},
+        {"federated_checkpoints('customer_churn')", "federated_checkpoints"},
+        {"federated_evaluate('customer_churn')", "federated_evaluate"},
+        {"federated_compliance_check('ml_consortium', 'gdpr')", "federated_compliance_check"},
+        {"federated_security_audit('ml_consortium')", "federated_security_audit"},
+        {"federated_data_quality_check('customer_churn')", "federated_data_quality_check"},
+    };
+    sqlite3_exec(db, "CREATE TABLE holdout(x)", NULL, NULL, NULL);
+    for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        char sql[160], want[400];
+        snprintf(sql, sizeof sql, "SELECT * FROM %s", calls[i][0]);
+        snprintf(want, sizeof want, "ERROR: not implemented yet: %s",
+                 hl_view_find(calls[i][1])->waiting);
+        CHECK_STR(rows(sql), want);
+    }
+    CHECK_STR(rows("SELECT * FROM federated_training_status('customer_churn')"),
+              "ERROR: not implemented yet: federated_training_status() shows training rounds, "
+              "which arrive with federated training");
+    CHECK_STR(rows("SELECT metric FROM federated_evaluate('customer_churn', 'HOLDOUT')"),
+              "ERROR: not implemented yet: federated_evaluate() needs a trained model, which "
+              "arrives with federated training");
+    /* The guide's column lists prepare (the rewrite of AS (...) selects them). */
+    CHECK_STR(rows("SELECT global_accuracy, global_precision, global_recall, global_f1_score, "
+                   "per_node_metrics FROM federated_evaluate('nope')"),
+              "ERROR: federated model 'nope' does not exist");
+    CHECK_STR(rows("SELECT round_number, timestamp, global_loss, global_accuracy, participating_nodes, "
+                   "dropped_nodes, round_duration_seconds, communication_mb, privacy_consumed_epsilon "
+                   "FROM federated_training_metrics('customer_churn') "
+                   "WHERE timestamp > datetime(now(), '-1 hour') ORDER BY round_number DESC"),
+              "ERROR: not implemented yet: federated_training_metrics() shows per-round training "
+              "metrics, which arrive with federated training");
+}
+
+static void test_functions(void)
+{
+    const char *t = rows("SELECT now()");
+    CHECK_INT(strlen(t), 20);           /* 'YYYY-MM-DD HH:MM:SS\n' */
+    CHECK_STR(rows("SELECT now() = datetime(now()), now() >= datetime('now', '-5 seconds')"),
+              "1|1\n");
+    CHECK_STR(rows("SELECT hl_option('workspace', '{\"privacy_budget\":0.5}', 'privacy_budget'), "
+                   "typeof(hl_option('model', '{\"rounds\":30}', 'rounds')), "
+                   "hl_option('model', '{\"features\":[\"a\",\"b\"]}', 'features'), "
+                   "hl_option('model', NULL, 'no_such_option')"),
+              "0.5|integer|[\"a\",\"b\"]|NULL\n");
+    CHECK_STR(rows("SELECT hl_option('galaxy', '{}', 'x')"),
+              "ERROR: hl_option(): unknown object kind 'galaxy'; expected 'workspace', 'node', "
+              "'model' or 'training'");
+
+    CHECK_STR(rows("SELECT federated_predict('disease_classifier', 'age', 55)"),
+              "ERROR: federated model 'disease_classifier' does not exist");
+    CHECK_STR(rows("SELECT federated_predict('customer_churn', 'tenure_months', 3, 'monthly_charges')"),
+              "ERROR: federated_predict(): argument 4 ('monthly_charges') has no value");
+    CHECK_STR(rows("SELECT federated_predict('customer_churn', 12, 3)"),
+              "ERROR: federated_predict(): argument 2 must be a name (write name => value), found 12");
+    CHECK_STR(rows("SELECT federated_predict('customer_churn', 'a', 1, 'A', 2)"),
+              "ERROR: federated_predict(): argument 4 repeats 'A'");
+    CHECK_STR(rows("SELECT federated_predict()"),
+              "ERROR: federated_predict() needs a model name as its first argument");
+    CHECK_STR(rows("SELECT federated_predict('customer_churn', 'tenure_months', 3)"),
+              "ERROR: not implemented yet: federated_predict() needs a trained model, which "
+              "arrives with federated training");
+
+    CHECK_STR(rows("SELECT wait_for_convergence('customer_churn', 'timeout', 5)"),
+              "ERROR: wait_for_convergence(): unknown argument 'timeout'; expected timeout_seconds");
+    CHECK_STR(rows("SELECT wait_for_convergence('customer_churn', 'timeout_seconds', -1)"),
+              "ERROR: wait_for_convergence(): timeout_seconds must be a number of seconds, 0 or more");
+    CHECK_STR(rows("SELECT wait_for_convergence('customer_churn', 'timeout_seconds', 3600)"),
+              "ERROR: not implemented yet: wait_for_convergence() waits for a training run, which "
+              "arrives with federated training");
+
+    CHECK_STR(rows("SELECT compare_federated_models('customer_churn', 'version_a', 'v1')"),
+              "ERROR: compare_federated_models() needs version_b => ...");
+    CHECK_STR(rows("SELECT compare_federated_models('customer_churn', 'version_a', 'v1.0_production', "
+                   "'version_b', 'v1.1_candidate')"),
+              "ERROR: not implemented yet: compare_federated_models() compares trained model "
+              "versions, which arrive with federated training");
+}
+
+int main(void)
+{
+    setup();
+    RUN(test_workspace_status);
+    RUN(test_node_views);
+    RUN(test_model_views);
+    RUN(test_privacy_views);
+    RUN(test_alerts_and_audit);
+    RUN(test_show_describe);
+    RUN(test_definitions);
+    RUN(test_argument_errors);
+    RUN(test_waiting_views);
+    RUN(test_functions);
+    teardown();
+    return unit_report();
+}
