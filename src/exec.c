@@ -99,6 +99,15 @@ static int get_model(Ctx *c, HlCatObj *m)
     return at(c->err, hl_cat_get(c->db, HL_CAT_MODEL, 0, c->st->name.s, m, c->err), c->st->name.off);
 }
 
+/* Offset of the value of option `name` in the statement, or the keywords. */
+static int opt_value_off(const HlStmt *st, const char *name)
+{
+    for (int i = 0; i < st->opts.n; i++)
+        if (strcasecmp(st->opts.v[i].name.s, name) == 0)
+            return st->opts.v[i].value.off;
+    return st->kw_off;
+}
+
 /* A model's aggregation that is not built in must name a federated
  * aggregation function. */
 static int check_aggregation(Ctx *c, const char *json)
@@ -111,10 +120,7 @@ static int check_aggregation(Ctx *c, const char *json)
         if (!hl_opt_is_builtin_aggregation(name)) {
             HlCatObj f = {0};
             if (hl_cat_get(c->db, HL_CAT_AGGFUNC, 0, name, &f, c->err) != HELIOS_OK) {
-                int off = c->st->kw_off;
-                for (int i = 0; i < c->st->opts.n; i++)
-                    if (strcasecmp(c->st->opts.v[i].name.s, "aggregation") == 0)
-                        off = c->st->opts.v[i].value.off;
+                int off = opt_value_off(c->st, "aggregation");
                 char list[512] = "";
                 for (int i = 0; hl_opt_builtin_aggregations[i]; i++)
                     snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
@@ -138,6 +144,20 @@ static long long ws_int(const HlCatObj *ws, const char *name, long long dflt)
     long long r = v ? atoll(v) : dflt;
     free(v);
     return r;
+}
+
+/* What the option tables accept as well-formed but this build cannot do:
+ * refused when a workspace would be created or changed with it. */
+static int check_workspace_support(Ctx *c, const char *json)
+{
+    char *v = hl_opt_get(HL_OBJ_WORKSPACE, json, "communication_protocol");
+    int rc = HELIOS_OK;
+    if (v && strcmp(v, "\"tls\"") != 0)
+        rc = hl_err_set(c->err, HELIOS_OPTION, opt_value_off(c->st, "communication_protocol"),
+                        "communication_protocol '%.*s' is not supported; helios speaks its own protocol over TLS 1.3: use 'tls'",
+                        (int)strlen(v) - 2, v + 1);
+    free(v);
+    return rc;
 }
 
 /* ---- workspaces ----------------------------------------------------------- */
@@ -184,6 +204,10 @@ static int x_create_workspace(Ctx *c)
     char *json = hl_opt_check(HL_OBJ_WORKSPACE, &st->opts, NULL, c->err);
     if (!json)
         return c->err->code;
+    if (check_workspace_support(c, json) != HELIOS_OK) {
+        free(json);
+        return c->err->code;
+    }
     int rc = hl_cat_create(c->db, HL_CAT_WORKSPACE, 0, st->name.s, json, NULL, NULL, c->err);
     if (rc == HELIOS_OK)
         audit(c, HL_CAT_WORKSPACE, st->name.s, NULL, json);
@@ -199,6 +223,10 @@ static int x_alter_workspace(Ctx *c)
     int rc = at(c->err, hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, st->name.s, &ws, c->err), st->name.off);
     if (rc == HELIOS_OK) {
         char *json = hl_opt_check(HL_OBJ_WORKSPACE, &st->opts, ws.options, c->err);
+        if (json && check_workspace_support(c, json) != HELIOS_OK) {
+            free(json);
+            json = NULL;
+        }
         rc = json ? hl_cat_set_options(c->db, HL_CAT_WORKSPACE, ws.id, json, c->err) : c->err->code;
         if (rc == HELIOS_OK)
             audit(c, HL_CAT_WORKSPACE, st->name.s, NULL, json);
@@ -520,6 +548,23 @@ static int x_grant(Ctx *c) { return x_ws_then_notimpl(c, "consent management (GR
 
 /* ---- aggregation functions and alerts -------------------------------------- */
 
+/* The languages an aggregation function can be written in. */
+static int check_language(const HlStmt *st, hl_err *err)
+{
+    const char *lang = st->language.s;
+    if (strcasecmp(lang, "sql") != 0 && strcasecmp(lang, "c") != 0)
+        return hl_err_set(err, HELIOS_OPTION, st->language.off,
+                          "unsupported language '%s' for an aggregation function; supported: sql, c",
+                          lang);
+    if (strcasecmp(lang, "c") == 0 && !st->symbol.s)
+        return hl_err_set(err, HELIOS_OPTION, st->body.off,
+                          "LANGUAGE c needs AS 'library.so', 'symbol'");
+    if (strcasecmp(lang, "sql") == 0 && st->symbol.s)
+        return hl_err_set(err, HELIOS_OPTION, st->symbol.off,
+                          "LANGUAGE sql takes its body as AS $$ SELECT ... $$");
+    return HELIOS_OK;
+}
+
 static int x_create_aggfunc(Ctx *c)
 {
     const HlStmt *st = c->st;
@@ -530,6 +575,8 @@ static int x_create_aggfunc(Ctx *c)
         return hl_err_set(c->err, HELIOS_EXISTS, st->name.off,
                           "federated aggregation function '%s' already exists", st->name.s);
     hl_err_clear(c->err);
+    if (check_language(st, c->err) != HELIOS_OK)
+        return c->err->code;
     if (hl_opt_is_builtin_aggregation(st->name.s))
         return hl_err_set(c->err, HELIOS_EXISTS, st->name.off,
                           "'%s' is the name of a built-in aggregation", st->name.s);
@@ -717,19 +764,6 @@ int hl_exec_check(const HlStmt *st, hl_err *err)
                               "the Dirichlet concentration alpha must be greater than 0");
         if (st->seed.kind != HL_V_NULL && st->seed.kind != HL_V_INT)
             return hl_err_set(err, HELIOS_OPTION, st->seed.off, "SEED expects an integer");
-    }
-    if (st->kind == HL_STMT_CREATE_AGGFUNC) {
-        const char *lang = st->language.s;
-        if (strcasecmp(lang, "sql") != 0 && strcasecmp(lang, "c") != 0)
-            return hl_err_set(err, HELIOS_OPTION, st->language.off,
-                              "unsupported language '%s' for an aggregation function; supported: sql, c",
-                              lang);
-        if (strcasecmp(lang, "c") == 0 && !st->symbol.s)
-            return hl_err_set(err, HELIOS_OPTION, st->body.off,
-                              "LANGUAGE c needs AS 'library.so', 'symbol'");
-        if (strcasecmp(lang, "sql") == 0 && st->symbol.s)
-            return hl_err_set(err, HELIOS_OPTION, st->symbol.off,
-                              "LANGUAGE sql takes its body as AS $$ SELECT ... $$");
     }
     if (st->kind == HL_STMT_CREATE_ALERT && st->threshold.kind != HL_V_INT
         && st->threshold.kind != HL_V_REAL)

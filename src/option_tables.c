@@ -97,7 +97,7 @@ static const HlOptDef workspace_opts[] = {
 
     /* transport and security (issue 5) */
     OPT_ENUM("communication_protocol", c_protocol, "\"tls\"",
-             "'tls': the helios protocol over TLS 1.3 ('grpc' is the guide's name for it); 'https': the same messages as HTTPS requests"),
+             "transport to the nodes: 'tls', the helios protocol over TLS 1.3; the guide's 'grpc' and 'https' are valid names that a workspace refuses until supported"),
     OPT_ENUM("encryption", c_encryption, "\"AES-256-GCM\"",
              "payload and at-rest encryption: 'AES-256-GCM', or 'none' (refused under HIPAA)"),
     OPT_ENUM("tls_version", c_tls, "\"1.3\"",

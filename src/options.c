@@ -286,14 +286,13 @@ static int range_msg(const HlOptDef *d, double x, char *buf, size_t n)
 char *hl_opt_domain(const HlOptDef *d, char *buf, int n)
 {
     char r[160] = "", ch[400];
-    HlOptDef q = *d;
     size_t sz = n > 0 ? (size_t)n : 0;
     if (sz == 0)
         return buf;
     /* A range as the phrase range_msg() would use, minus "must be ". */
     if (!isinf(d->min) || !isinf(d->max)) {
         double out = !isinf(d->min) ? d->min - 1e300 : d->max + 1e300;
-        range_msg(&q, out, r, sizeof r);
+        range_msg(d, out, r, sizeof r);
         memmove(r, r + 8, strlen(r + 8) + 1);
     }
     switch (d->type) {
@@ -935,6 +934,8 @@ static int load_base(Merge *m, const char *base_json)
         } else if (k < 0) {
             rc = hl_json_object_push(&m->extra, o.v[i].key, &o.v[i].val);
             o.v[i].key = NULL;
+        } else {
+            hl_json_value_clear(&o.v[i].val);  /* "Rounds" after "rounds": first wins */
         }
         memset(&o.v[i].val, 0, sizeof o.v[i].val);
     }

@@ -110,7 +110,8 @@ const char *hl_opt_suggest_choice(const HlOptDef *d, const char *value);
 const char *hl_opt_is_builtin_aggregation(const char *name);
 
 /* The domain of d in words, as DESCRIBE and the manual show it:
- * "integer, 1 to 100000", "number > 0", "'gaussian' | 'laplacian'", ...
+ * "integer, between 1 and 1000000", "number, greater than 0",
+ * "'gaussian' or 'laplacian'", "list of strings", ...
  * Writes at most n bytes to buf (always terminated) and returns buf. */
 char *hl_opt_domain(const HlOptDef *d, char *buf, int n);
 
