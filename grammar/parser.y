@@ -927,18 +927,25 @@ static void syntax_error(HlParseState *ps, int major, HlToken tok)
     if (ob >= 0) {
         int closer = ps->snap_major[ob] == TK_LP ? TK_RP : TK_RBRACKET;
         if (snap_accepts(ps, closer))
-            snprintf(closing, sizeof closing, " to close '%c' at offset %d",
-                     ps->snap_major[ob] == TK_LP ? '(' : '[', ps->snap_off[ob]);
+            snprintf(closing, sizeof closing, " to close '%c'",
+                     ps->snap_major[ob] == TK_LP ? '(' : '[');
     }
     if (major == 0) {
         hl_err_set(ps->err, HELIOS_INCOMPLETE, ps->last_end,
                    "incomplete input: expected %s%s", expected, closing);
+        if (closing[0])
+            hl_err_note(ps->err, ps->snap_off[ob], "the '%c' opened here",
+                        ps->snap_major[ob] == TK_LP ? '(' : '[');
         return;
     }
     token_text(ps, tok, at, sizeof at);
-    if (expected[0])
+    if (expected[0]) {
         hl_err_set(ps->err, HELIOS_SYNTAX, tok.offset, "syntax error at %s: expected %s%s",
                    at, expected, closing);
+        if (closing[0])
+            hl_err_note(ps->err, ps->snap_off[ob], "the '%c' opened here",
+                        ps->snap_major[ob] == TK_LP ? '(' : '[');
+    }
     else
         hl_err_set(ps->err, HELIOS_SYNTAX, tok.offset, "syntax error at %s", at);
 }

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void show_location(const HlSrc *src, long off)
+static void show_location(const HlSrc *src, long off, const char *kind)
 {
     size_t o = (size_t)off > src->len ? src->len : (size_t)off;
     long line = src->line0;
@@ -28,7 +28,7 @@ static void show_location(const HlSrc *src, long off)
             line++;
             bol = i + 1;
         }
-    fprintf(stderr, "%s:%ld:%zu: error: ", src->name, line, o - bol + 1);
+    fprintf(stderr, "%s:%ld:%zu: %s: ", src->name, line, o - bol + 1, kind);
 }
 
 static void show_caret(const HlSrc *src, long off)
@@ -54,12 +54,25 @@ static void show_caret(const HlSrc *src, long off)
     fputs("^\n", stderr);
 }
 
+void hl_note_at(const HlSrc *src, long off, const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout);
+    show_location(src, off, "note");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    show_caret(src, off);
+    fflush(stderr);
+}
+
 void hl_error_at(const HlSrc *src, long off, const char *fmt, ...)
 {
     va_list ap;
     fflush(stdout);
     if (src && off >= 0)
-        show_location(src, off);
+        show_location(src, off, "error");
     else if (src)
         fprintf(stderr, "%s: error: ", src->name);
     else

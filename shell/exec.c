@@ -47,6 +47,16 @@ static void show_error(const Where *w, size_t off, const char *msg)
     hl_error_at(w->src, (long)(w->synthetic ? w->base : w->base + off), "%s", msg);
 }
 
+/* The library's note on a related place ("the '(' opened here"), if any;
+ * its offset is relative to pos, like the error's. */
+static void show_note(HlShell *sh, const Where *w, size_t pos)
+{
+    int lo = -1;
+    const char *note = helios_errnote(sh->h, &lo);
+    if (note && lo >= 0 && !w->synthetic)
+        hl_note_at(w->src, (long)(w->base + pos + (size_t)lo), "%s", note);
+}
+
 /* End of the last thing that is not white space, for "incomplete input". */
 static size_t end_of_text(const char *sql, size_t pos, size_t len)
 {
@@ -83,6 +93,7 @@ static void show_prepare_error(HlShell *sh, const Where *w, const char *sql,
             off = pos + hl_input_skip(sql + pos, len - pos);
     }
     show_error(w, off, msg && *msg ? msg : "unknown error");
+    show_note(sh, w, pos);
 }
 
 /* Step st to the end, printing its rows; 0 when it succeeded. */

@@ -64,6 +64,8 @@ typedef struct HlShell {
 
 /* Print `src:line:col: error: message`, the source line and a caret under
  * src->text[off] on stderr.  off < 0 or src NULL: no location. */
+void hl_note_at(const HlSrc *src, long off, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void hl_error_at(const HlSrc *src, long off, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* `helios-shell: error: message` for problems outside any source text. */

@@ -10,6 +10,17 @@ void hl_err_clear(hl_err *e)
     e->code = HELIOS_OK;
     e->offset = -1;
     e->msg[0] = '\0';
+    e->note_offset = -1;
+    e->note[0] = '\0';
+}
+
+void hl_err_note(hl_err *e, int offset, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    e->note_offset = offset;
+    vsnprintf(e->note, sizeof e->note, fmt, ap);
+    va_end(ap);
 }
 
 int hl_err_vset(hl_err *e, int code, int offset, const char *fmt, va_list ap)

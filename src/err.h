@@ -19,6 +19,8 @@ typedef struct hl_err {
     int code;                   /* HELIOS_OK when no error */
     int offset;                 /* byte offset into the statement text, -1 if unknown */
     char msg[HL_ERR_MSG_MAX];
+    int note_offset;            /* a related place ("'(' opened here"), -1 if none */
+    char note[128];
 } hl_err;
 
 void hl_err_clear(hl_err *e);
@@ -26,5 +28,8 @@ void hl_err_clear(hl_err *e);
 int hl_err_set(hl_err *e, int code, int offset, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int hl_err_vset(hl_err *e, int code, int offset, const char *fmt, va_list ap);
+/* Attaches a note about a related place to the error that is set. */
+void hl_err_note(hl_err *e, int offset, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -666,6 +666,9 @@ char *hl_front_rewrite(const char *src, const HlSplit *sp, HlOffMap *map, hl_err
         if (rw.e[i].to > pos)
             pos = rw.e[i].to;
     }
+    /* Keep the ';': SQLite then tells "near ';'" from "incomplete input". */
+    if (sp->has_semi && (map_add(map, b.n, sp->next - 1, 1, 1) || buf_add(&b, ";", 1)))
+        goto oom;
     if (!b.s && buf_add(&b, "", 0))
         goto oom;
     rewriter_free(&rw);

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -68,6 +69,15 @@ int helios_close(helios *h)
 int helios_errcode(helios *h) { return h ? h->err.code : HELIOS_MISUSE; }
 const char *helios_errmsg(helios *h) { return h ? h->err.msg : "no handle"; }
 int helios_erroffset(helios *h) { return h ? h->err.offset : -1; }
+
+const char *helios_errnote(helios *h, int *offset)
+{
+    if (!h || !h->err.note[0] || h->err.code == HELIOS_OK)
+        return NULL;
+    if (offset)
+        *offset = h->err.note_offset;
+    return h->err.note;
+}
 int helios_changes(helios *h) { return h ? h->changes : 0; }
 void *helios_sqlite(helios *h) { return h ? h->db : NULL; }
 const char *helios_current_workspace(helios *h) { return h ? h->current_ws : NULL; }
@@ -103,6 +113,52 @@ static int is_syntax_error(const char *msg)
         || strstr(msg, "unrecognized token");
 }
 
+/* The offset (in the prepared text) of the statement's token that spells
+ * name[0..n): a string literal 'name' or a word, or -1. */
+static int find_token(const helios_stmt *st, const char *name, int n)
+{
+    for (int i = 0; i < st->ntok; i++) {
+        const HlToken *t = &st->toks[i];
+        const char *s = st->src_copy + t->offset;
+        if (t->type == TK_STRING && t->len == n + 2 && strncmp(s + 1, name, (size_t)n) == 0)
+            return t->offset + st->src_base;
+        if (t->type != TK_STRING && t->len == n && strncasecmp(s, name, (size_t)n) == 0)
+            return t->offset + st->src_base;
+    }
+    return -1;
+}
+
+/* Where an error message points when the library gave no offset: at the
+ * name it quotes ("federated model 'x' does not exist"), or the name after
+ * SQLite's "no such table: x" (the last part of a dotted name). */
+static int locate_in_message(const helios_stmt *st, const char *msg)
+{
+    for (const char *q = strchr(msg, '\''); q; ) {
+        const char *e = strchr(q + 1, '\'');
+        if (!e)
+            break;
+        int off = find_token(st, q + 1, (int)(e - q - 1));
+        if (off >= 0)
+            return off;
+        q = strchr(e + 1, '\'');
+    }
+    static const char *const prefixes[] = {
+        "no such table: ", "no such column: ", "no such function: ", "no such module: ",
+        "ambiguous column name: ", "no such collation sequence: ", "no such index: ",
+        "no such view: ", "no such trigger: ",
+    };
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        size_t pn = strlen(prefixes[i]);
+        if (strncmp(msg, prefixes[i], pn) != 0)
+            continue;
+        const char *name = msg + pn, *dot = strrchr(name, '.');
+        if (dot)
+            name = dot + 1;
+        return find_token(st, name, (int)strlen(name));
+    }
+    return -1;
+}
+
 /* Turns SQLite's "near \"x\": syntax error" into our shape. */
 static void sqlite_error(helios *h, helios_stmt *st)
 {
@@ -112,6 +168,8 @@ static void sqlite_error(helios *h, helios_stmt *st)
     if (sqlite3_errcode(h->db) == SQLITE_AUTH && hl_cat_protect_errmsg(h->db))
         msg = hl_cat_protect_errmsg(h->db);
     hl_err_clear(&h->err);
+    if (src < 0)
+        src = locate_in_message(st, msg);
     hl_err_set(&h->err, is_syntax_error(msg) ? HELIOS_SYNTAX : HELIOS_ERROR,
                src >= 0 ? src : st->off, "%s", msg);
 }
@@ -137,6 +195,19 @@ static int prepare_federated(helios *h, helios_stmt *st, const char *sql, int le
                              const HlSplit *sp)
 {
     st->ast = hl_parse(sql, len, sp->toks, sp->ntok, &h->err);
+    if (!st->ast && h->err.code == HELIOS_INCOMPLETE && sp->has_semi
+        && strncmp(h->err.msg, "incomplete input: ", 18) == 0) {
+        /* The statement was ended by ';' too early: the ';' is the error. */
+        char msg[HL_ERR_MSG_MAX];
+        snprintf(msg, sizeof msg, "syntax error at ';': %s", h->err.msg + 18);
+        int note_off = h->err.note_offset;
+        char note[sizeof h->err.note];
+        memcpy(note, h->err.note, sizeof note);
+        hl_err_clear(&h->err);
+        hl_err_set(&h->err, HELIOS_SYNTAX, sp->next - 1, "%s", msg);
+        if (note[0])
+            hl_err_note(&h->err, note_off, "%s", note);
+    }
     if (!st->ast)
         return h->err.code ? h->err.code : HELIOS_SYNTAX;
     return hl_exec_check(st->ast, &h->err);
@@ -190,14 +261,20 @@ int helios_prepare(helios *h, const char *sql, int len, int flags,
         hl_split_clear(&sp);
         return set_err(h, HELIOS_NOMEM, -1, "out of memory");
     }
+    /* Keep a copy of the tokens, rebased onto src_copy, to locate errors. */
+    st->toks = malloc(sizeof *st->toks * (size_t)sp.ntok);
+    if (!st->toks) {
+        stmt_free(st);
+        hl_split_clear(&sp);
+        return set_err(h, HELIOS_NOMEM, -1, "out of memory");
+    }
+    st->ntok = sp.ntok;
+    for (int i = 0; i < st->ntok; i++) {
+        st->toks[i] = sp.toks[i];
+        st->toks[i].offset -= st->src_base;
+    }
     rc = sp.federated ? prepare_federated(h, st, sql, len, &sp)
                       : prepare_plain(h, st, sql, &sp, flags);
-    /* Keep the tokens, rebased onto src_copy, to locate runtime errors. */
-    st->toks = sp.toks;
-    st->ntok = sp.ntok;
-    sp.toks = NULL;
-    for (int i = 0; i < st->ntok; i++)
-        st->toks[i].offset -= st->src_base;
     hl_split_clear(&sp);
     if (rc != HELIOS_OK) {
         stmt_free(st);
@@ -205,29 +282,6 @@ int helios_prepare(helios *h, const char *sql, int len, int flags,
     }
     *out = st;
     return HELIOS_OK;
-}
-
-/* A runtime error names an object in quotes ("federated model 'x' does not
- * exist"): point at the string literal of the statement that says 'x'. */
-static int locate_quoted(const helios_stmt *st, const char *msg)
-{
-    const char *q = strchr(msg, '\'');
-    while (q) {
-        const char *e = strchr(q + 1, '\'');
-        if (!e)
-            break;
-        int n = (int)(e - q - 1);
-        for (int i = 0; i < st->ntok; i++) {
-            const HlToken *t = &st->toks[i];
-            const char *s = st->src_copy + t->offset;
-            if (t->type == TK_STRING && t->len == n + 2 && strncmp(s + 1, q + 1, (size_t)n) == 0)
-                return t->offset + st->src_base;
-            if (t->type != TK_STRING && t->len == n && strncasecmp(s, q + 1, (size_t)n) == 0)
-                return t->offset + st->src_base;
-        }
-        q = strchr(e + 1, '\'');
-    }
-    return -1;
 }
 
 static int step_rows(helios_stmt *st)
@@ -259,7 +313,7 @@ static int step_rows(helios_stmt *st)
     if (eo >= 0 && !st->federated)
         off = hl_offmap_lookup(&st->map, eo);
     if (off < 0)
-        off = locate_quoted(st, msg);
+        off = locate_in_message(st, msg);
     if (off < 0)
         off = st->off;
     hl_err_set(&h->err, code, off, "%s", msg);

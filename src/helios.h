@@ -95,6 +95,9 @@ int helios_stmt_length(helios_stmt *st);
 int helios_errcode(helios *h);
 const char *helios_errmsg(helios *h);
 int helios_erroffset(helios *h);
+/* A note on a related place of the last error ("the '(' opened here"), or
+ * NULL; *offset (may be NULL) gets its byte offset, as helios_erroffset(). */
+const char *helios_errnote(helios *h, int *offset);
 
 /* 1 when sql[0..len) ends with a complete statement (outside strings,
  * comments and $$ bodies, ended by ';'), else 0. */
