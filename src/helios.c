@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "catalog.h"
+#include "clock.h"
 #include "exec.h"
 #include "internal.h"
 #include "options.h"
@@ -39,7 +40,8 @@ int helios_open(const char *path, helios **out)
     hl_err_clear(&h->err);
     int is_memory = strcmp(path, ":memory:") == 0 || path[0] == '\0';
     int rc = sqlite3_open_v2(path, &h->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, NULL);
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI,
+                             hl_clock_vfs());
     if (rc != SQLITE_OK) {
         hl_err_set(&h->err, HELIOS_IO, -1, "cannot open '%s': %s", path,
                    h->db ? sqlite3_errmsg(h->db) : sqlite3_errstr(rc));

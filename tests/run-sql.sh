@@ -4,7 +4,8 @@
 # Runs NAME.sql through `helios-shell --echo` on a fresh catalog, in a
 # scratch directory that holds a link to tests/data, with stdout and stderr
 # together, and compares the output with tests/expected/NAME.out.  The last
-# line of the output is the shell's exit status.  HELIOS_ACCEPT=1 writes the
+# line of the output is the shell's exit status.  The clock is fixed
+# (HELIOS_NOW) so that timestamps are the same on every run.  HELIOS_ACCEPT=1 writes the
 # output to tests/expected/ instead (read it line by line before you commit
 # it: the expected files are checked by hand).
 set -u
@@ -18,7 +19,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 cp "$sql" "$tmp/$name.sql"
 ln -s "$srcdir/data" "$tmp/data"
 (
-    cd "$tmp" && HOME=$tmp HELIOS_DB= TZ=UTC LC_ALL=C \
+    cd "$tmp" && HOME=$tmp HELIOS_DB= TZ=UTC LC_ALL=C HELIOS_NOW='2026-01-15 12:00:00'  \
         "$shell" --echo -f "$name.sql" catalog.db 2>&1
     echo "[exit $?]"
 ) > "$tmp/$name.out"

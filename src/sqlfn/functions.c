@@ -32,6 +32,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "helios.h"
 #include "json.h"
 #include "options.h"
@@ -43,11 +44,8 @@ static void fn_now(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     (void)argc;
     (void)argv;
-    time_t t = time(NULL);
-    struct tm tm;
     char buf[32];
-    if (t == (time_t)-1 || !gmtime_r(&t, &tm)
-        || strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm) == 0) {
+    if (!hl_clock_text(buf, (int)sizeof buf)) {
         sqlite3_result_error(ctx, "now(): the system clock cannot be read", -1);
         return;
     }
