@@ -170,6 +170,10 @@ static void sqlite_error(helios *h, helios_stmt *st)
     if (sqlite3_errcode(h->db) == SQLITE_AUTH && hl_cat_protect_errmsg(h->db))
         msg = hl_cat_protect_errmsg(h->db);
     hl_err_clear(&h->err);
+    if (strcmp(msg, "incomplete input") == 0) {
+        hl_err_set(&h->err, HELIOS_INCOMPLETE, st->off + st->len, "%s", msg);
+        return;
+    }
     if (src < 0)
         src = locate_in_message(st, msg);
     hl_err_set(&h->err, is_syntax_error(msg) ? HELIOS_SYNTAX : HELIOS_ERROR,

@@ -163,10 +163,10 @@ static int cat_authorize(void *p, int action, const char *a1, const char *a2,
         break;
     }
     if (is_catalog_name(table))
-        return deny(g, "table %s belongs to the helios catalog; change it with federated statements",
+        return deny(g, "table '%s' belongs to the helios catalog; change it with federated statements",
                     table);
     if (is_catalog_name(created))
-        return deny(g, "the name %s is reserved for the helios catalog (names that begin with hl_)",
+        return deny(g, "the name '%s' is reserved for the helios catalog (names that begin with hl_)",
                     created);
     return SQLITE_OK;
 }

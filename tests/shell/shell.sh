@@ -133,8 +133,12 @@ expect echo 0 'SELECT 1; -- one
 
 # ---- .tables, .schema, .import ----
 
+# .tables hides the catalog's hl_* tables; plain SQL cannot make one.
 expect tables 0 'a
-v' -- -c "CREATE TABLE a(x); CREATE TABLE hl_hidden(x); CREATE VIEW v AS SELECT 1" -c ".tables"
+v' -- -c "CREATE TABLE a(x); CREATE VIEW v AS SELECT 1" -c ".tables"
+expect reserved 1 '-c:1:14: error: the name '"'"'hl_hidden'"'"' is reserved for the helios catalog (names that begin with hl_)
+CREATE TABLE hl_hidden(x)
+             ^' -- -c "CREATE TABLE hl_hidden(x)"
 printf 'id,name,score,note\r\n1,"Smith, J",2.5,\r\n2,"say ""hi""",3,"two\nlines"\r\n3,x,-1e3,007\r\n' > "$T/ok.csv"
 expect import-types 0 'IMPORT 3
 CREATE TABLE "t" ("id" INTEGER, "name" TEXT, "score" REAL, "note" TEXT);

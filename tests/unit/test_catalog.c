@@ -430,7 +430,7 @@ static void test_protection(void)
     CHECK_INT(sqlite3_exec(db, "INSERT INTO hl_workspace(name) VALUES ('x')", NULL, NULL, NULL),
               SQLITE_AUTH);
     CHECK_STR(hl_cat_protect_errmsg(db),
-              "table hl_workspace belongs to the helios catalog; change it with federated statements");
+              "table 'hl_workspace' belongs to the helios catalog; change it with federated statements");
     static const char *const refused[] = {
         "UPDATE hl_workspace SET options = '{}'",
         "DELETE FROM hl_audit",
