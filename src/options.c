@@ -10,21 +10,19 @@
  *      only when an option of this statement takes part in it, so what was
  *      accepted before is not re-judged by a statement that did not touch it.
  * The first error found is the one reported, at the statement option that
- * caused it.  Values are accepted as options.h says.
+ * caused it.  Values are accepted as options.h says; converting one value
+ * and the words for values in messages are optvalue.c's.
  */
 #include "options.h"
+#include "optvalue.h"
 #include "helios.h"
 #include "json.h"
 
-#include <ctype.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define HL_OPTV_MSG_MAX 48        /* longest user text quoted in a message */
 
 /* ---------------------------------------------------------------------- */
 /* tables                                                                  */
@@ -253,7 +251,8 @@ static int check_rule(Merge *m, const HlOptRule *r)
             return HELIOS_OK;
         in_parens(va, na, f, sizeof f);
         in_parens(vb, nb, g, sizeof g);
-        return hl_optv_err(m->err, off, "option '%s' %s must not exceed '%s' %s%s", A, f, B, g, why);
+        return hl_optv_err(m->err, off, "option '%s' %s must not exceed '%s' %s%s", A, f, B, g,
+                           why);
     case HL_RULE_REQUIRES:
         if (!is_set(sa))
             return HELIOS_OK;
@@ -269,39 +268,40 @@ static int check_rule(Merge *m, const HlOptRule *r)
             return hl_optv_err(m->err, off, "option %s requires '%s' to be %s%s", sub, B, vs, why);
         found(vb, nb, g, sizeof g);
         return hl_optv_err(m->err, off, "option %s requires '%s' to be %s, found %s%s", sub, B,
-                       vs, g, why);
+                           vs, g, why);
     case HL_RULE_REQUIRES_NOT:
         if (!is_set(sa) || !matches_any(vb, r->vals))
             return HELIOS_OK;
         show_vals(r->vals, vs, sizeof vs);
         found(vb, nb, g, sizeof g);
         return hl_optv_err(m->err, off, "option %s requires '%s' other than %s, found %s%s", sub,
-                       B, vs, g, why);
+                           B, vs, g, why);
     case HL_RULE_EXCLUDES:
         if (!sa->present || !sb->present)
             return HELIOS_OK;
         in_parens(va, na, f, sizeof f);
         in_parens(vb, nb, g, sizeof g);
         return hl_optv_err(m->err, off, "option '%s' %s cannot be combined with '%s' %s%s", A, f,
-                       B, g, why);
+                           B, g, why);
     case HL_RULE_FORBID:
         if (!va || !matches(va, r->bad) || !matches_any(vb, r->vals))
             return HELIOS_OK;
         found(va, na, f, sizeof f);
         found(vb, nb, g, sizeof g);
         return hl_optv_err(m->err, off, "option '%s' cannot be %s when '%s' is %s%s", A, f, B, g,
-                       why);
+                           why);
     case HL_RULE_RANGE_IF: {
         HlOptDef q = m->table[ia];
         q.min = r->lo;
         q.max = r->hi;
         q.flags = 0;
-        if (!is_number(va) || !matches_any(vb, r->vals) || !hl_optv_range_msg(&q, va->r, vs, sizeof vs))
+        if (!is_number(va) || !matches_any(vb, r->vals) ||
+            !hl_optv_range_msg(&q, va->r, vs, sizeof vs))
             return HELIOS_OK;
         found(va, na, f, sizeof f);
         found(vb, nb, g, sizeof g);
         return hl_optv_err(m->err, off, "option '%s' %s when '%s' is %s, found %s%s", A, vs, B, g,
-                       f, why);
+                           f, why);
     }
     case HL_RULE_NOT_IN:
         if (!va || va->type != HL_JSON_STRING || !vb || vb->type != HL_JSON_ARRAY)
@@ -310,7 +310,7 @@ static int check_rule(Merge *m, const HlOptRule *r)
             if (vb->items[i].type == HL_JSON_STRING && strcasecmp(vb->items[i].s, va->s) == 0) {
                 found(va, na, f, sizeof f);
                 return hl_optv_err(m->err, off, "option '%s' (%s) is also an item of '%s'%s%s",
-                               A, f, B, *nb ? ", " : "", *nb ? nb : "");
+                                   A, f, B, *nb ? ", " : "", *nb ? nb : "");
             }
         return HELIOS_OK;
     case HL_RULE_DIFFER:
@@ -344,15 +344,15 @@ static int unknown_option(HlObjKind k, const HlOption *o, hl_err *err)
     hl_optv_clip(name, t, sizeof t);
     if (k == HL_OBJ_TRAINING && hl_opt_find(HL_OBJ_MODEL, name))
         return hl_optv_err(err, o->name.off, "option '%s' cannot be set for a training run; "
-                       "change the model with ALTER FEDERATED MODEL", t);
+                           "change the model with ALTER FEDERATED MODEL", t);
     const char *near = hl_opt_suggest(k, name);
     if (near)
         return hl_optv_err(err, o->name.off, "unknown option '%s' for %s; did you mean '%s'?", t,
-                       kind_phrase(k), near);
+                           kind_phrase(k), near);
     for (int j = HL_OBJ_WORKSPACE; j <= HL_OBJ_MODEL; j++)
         if (j != (int)k && hl_opt_find((HlObjKind)j, name))
             return hl_optv_err(err, o->name.off, "unknown option '%s' for %s; it is an option "
-                           "of %s", t, kind_phrase(k), kind_phrase((HlObjKind)j));
+                               "of %s", t, kind_phrase(k), kind_phrase((HlObjKind)j));
     return hl_optv_err(err, o->name.off, "unknown option '%s' for %s", t, kind_phrase(k));
 }
 

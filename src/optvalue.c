@@ -1,3 +1,32 @@
+/*
+ * optvalue.c - one option value: conversion to canonical JSON, and the
+ * words for values, ranges and choices in messages.  See optvalue.h.
+ */
+#include "optvalue.h"
+#include "helios.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int hl_optv_err(hl_err *err, int off, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    hl_err_vset(err, HELIOS_OPTION, off, fmt, ap);
+    va_end(ap);
+    return HELIOS_OPTION;
+}
+
+int hl_optv_nomem(hl_err *err)
+{
+    return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+}
+
 /* ---------------------------------------------------------------------- */
 /* near misses                                                             */
 
@@ -31,7 +60,7 @@ static int osa_distance(const char *a, const char *b)
 /* The best of cands[0..n) for `in`: the smallest distance within 1 (names
  * of up to 4 letters) or 2, else the first that `in` is a prefix of (3+
  * letters) or that is a prefix of `in` (4+ letters); NULL when none. */
-static const char *hl_optv_suggest(const char *const *cands, int n, const char *in)
+const char *hl_optv_suggest(const char *const *cands, int n, const char *in)
 {
     if (!in || !*in)
         return NULL;
@@ -67,7 +96,7 @@ const char *hl_opt_suggest_choice(const HlOptDef *d, const char *value)
 /* ---------------------------------------------------------------------- */
 /* text for messages                                                       */
 
-static void hl_optv_fmt_num(double x, char *buf, size_t n)
+void hl_optv_fmt_num(double x, char *buf, size_t n)
 {
     if (x == floor(x) && fabs(x) < 1e15)
         snprintf(buf, n, "%.0f", x);
@@ -76,7 +105,7 @@ static void hl_optv_fmt_num(double x, char *buf, size_t n)
 }
 
 /* s, cut to HL_OPTV_MSG_MAX bytes (not inside a UTF-8 sequence) + "...". */
-static void hl_optv_clip(const char *s, char *buf, size_t n)
+void hl_optv_clip(const char *s, char *buf, size_t n)
 {
     size_t l = strlen(s);
     if (l <= HL_OPTV_MSG_MAX) {
@@ -89,24 +118,8 @@ static void hl_optv_clip(const char *s, char *buf, size_t n)
     snprintf(buf, n, "%.*s...", (int)l, s);
 }
 
-/* "an integer (5)", "a string ('x')", "a list", "true", ... */
-static void describe_value(const HlValue *v, char *buf, size_t n)
-{
-    char t[HL_OPTV_MSG_MAX + 8];
-    switch (v->kind) {
-    case HL_V_INT: snprintf(buf, n, "an integer (%lld)", (long long)v->i); break;
-    case HL_V_REAL: hl_json_format_real(v->r, t, sizeof t);
-        snprintf(buf, n, "a number (%s)", t); break;
-    case HL_V_STRING: hl_optv_clip(v->s ? v->s : "", t, sizeof t);
-        snprintf(buf, n, "a string ('%s')", t); break;
-    case HL_V_IDENT: hl_optv_clip(v->s ? v->s : "", t, sizeof t);
-        snprintf(buf, n, "a name (%s)", t); break;
-    case HL_V_BOOL: snprintf(buf, n, "%s", v->i ? "true" : "false"); break;
-    case HL_V_LIST: snprintf(buf, n, "a list"); break;
-    default: snprintf(buf, n, "NULL"); break;
-    }
-}
-
+/* "an integer (5)", "a number (0.5)", "a string ('x')", "a list", "true",
+ * "null" */
 static void describe_json(const HlJsonValue *v, char *buf, size_t n)
 {
     char t[HL_OPTV_MSG_MAX + 8];
@@ -114,7 +127,7 @@ static void describe_json(const HlJsonValue *v, char *buf, size_t n)
     case HL_JSON_INT: snprintf(buf, n, "an integer (%lld)", (long long)v->i); break;
     case HL_JSON_REAL: hl_json_format_real(v->r, t, sizeof t);
         snprintf(buf, n, "a number (%s)", t); break;
-    case HL_JSON_STRING: hl_optv_clip(v->s, t, sizeof t);
+    case HL_JSON_STRING: hl_optv_clip(v->s ? v->s : "", t, sizeof t);
         snprintf(buf, n, "a string ('%s')", t); break;
     case HL_JSON_BOOL: snprintf(buf, n, "%s", v->i ? "true" : "false"); break;
     case HL_JSON_ARRAY: snprintf(buf, n, "a list"); break;
@@ -122,8 +135,27 @@ static void describe_json(const HlJsonValue *v, char *buf, size_t n)
     }
 }
 
+/* A statement value in the words of describe_json, plus "a name (x)" for a
+ * bare word and "NULL".  The view j borrows v's string. */
+static void describe_value(const HlValue *v, char *buf, size_t n)
+{
+    char t[HL_OPTV_MSG_MAX + 8];
+    HlJsonValue j = { .i = v->i, .r = v->r, .s = v->s };
+    switch (v->kind) {
+    case HL_V_INT: j.type = HL_JSON_INT; break;
+    case HL_V_REAL: j.type = HL_JSON_REAL; break;
+    case HL_V_STRING: j.type = HL_JSON_STRING; break;
+    case HL_V_BOOL: j.type = HL_JSON_BOOL; break;
+    case HL_V_LIST: j.type = HL_JSON_ARRAY; break;
+    case HL_V_IDENT: hl_optv_clip(v->s ? v->s : "", t, sizeof t);
+        snprintf(buf, n, "a name (%s)", t); return;
+    default: snprintf(buf, n, "NULL"); return;
+    }
+    describe_json(&j, buf, n);
+}
+
 /* A canonical value as a message shows it: 5, 0.5, 'HIPAA', true. */
-static void hl_optv_show(const HlJsonValue *v, char *buf, size_t n)
+void hl_optv_show(const HlJsonValue *v, char *buf, size_t n)
 {
     char t[HL_OPTV_MSG_MAX + 4];
     switch (v->type) {
@@ -137,8 +169,8 @@ static void hl_optv_show(const HlJsonValue *v, char *buf, size_t n)
 }
 
 /* "'a', 'b' or 'c'" (sep_last " or ") or "'a', 'b', 'c'" (sep_last ", "). */
-static void hl_optv_choices(const char *const *ch, int quote, const char *sep_last,
-                         char *buf, size_t n)
+void hl_optv_choices(const char *const *ch, int quote, const char *sep_last,
+                     char *buf, size_t n)
 {
     size_t k = 0;
     buf[0] = '\0';
@@ -149,7 +181,7 @@ static void hl_optv_choices(const char *const *ch, int quote, const char *sep_la
 }
 
 /* 0 when x is within d's bounds; else "must be ..." in buf, and 1. */
-static int hl_optv_range_msg(const HlOptDef *d, double x, char *buf, size_t n)
+int hl_optv_range_msg(const HlOptDef *d, double x, char *buf, size_t n)
 {
     int lo_x = (d->flags & HL_OPT_MIN_EXCL) != 0, hi_x = (d->flags & HL_OPT_MAX_EXCL) != 0;
     int lo_ok = isinf(d->min) || (lo_x ? x > d->min : x >= d->min);
@@ -214,22 +246,6 @@ char *hl_opt_domain(const HlOptDef *d, char *buf, int n)
 /* ---------------------------------------------------------------------- */
 /* one value: type, range, enum                                            */
 
-static int hl_optv_err(hl_err *err, int off, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int hl_optv_err(hl_err *err, int off, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    hl_err_vset(err, HELIOS_OPTION, off, fmt, ap);
-    va_end(ap);
-    return HELIOS_OPTION;
-}
-
-static int hl_optv_nomem(hl_err *err)
-{
-    return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-}
-
 static const char *type_words(HlOptType t)
 {
     switch (t) {
@@ -248,7 +264,7 @@ static int wrong_type(const HlOptDef *d, const HlValue *v, hl_err *err)
     char f[HL_OPTV_MSG_MAX + 32];
     describe_value(v, f, sizeof f);
     return hl_optv_err(err, v->off, "option '%s' expects %s, found %s", d->name,
-                   type_words(d->type), f);
+                       type_words(d->type), f);
 }
 
 static int set_string(HlJsonValue *out, const char *s, hl_err *err)
@@ -287,7 +303,7 @@ static int check_endpoint(const HlOptDef *d, HlJsonValue *val, int off, hl_err *
     }
     hl_optv_clip(s, f, sizeof f);
     return hl_optv_err(err, off, "option '%s' must be 'local', 'tls://host:port' or "
-                   "'https://host:port', found '%s'", d->name, f);
+                       "'https://host:port', found '%s'", d->name, f);
 }
 
 static int is_sql_name(const char *s)
@@ -341,16 +357,16 @@ static int check_enum(const HlOptDef *d, const HlValue *v, HlJsonValue *out, hl_
         snprintf(tail, sizeof tail, "; did you mean '%s'?", near);
     if (d->flags & HL_OPT_FREE_NAME)
         return hl_optv_err(err, v->off, "option '%s' must be one of %s or the name of an "
-                       "aggregation function, found %s%s", d->name, ch, f, tail);
+                           "aggregation function, found %s%s", d->name, ch, f, tail);
     if (d->flags & HL_OPT_OR_NUMBER) {
         hl_optv_range_msg(d, d->min - 1, why, sizeof why);
         return hl_optv_err(err, v->off, "option '%s' must be one of %s or a number %s, "
-                       "found %s%s", d->name, ch, why + 8, f, tail);
+                           "found %s%s", d->name, ch, why + 8, f, tail);
     }
     if (!d->choices[1])
         return hl_optv_err(err, v->off, "option '%s' must be %s, found %s%s", d->name, ch, f, tail);
     return hl_optv_err(err, v->off, "option '%s' must be one of %s, found %s%s", d->name, ch,
-                   f, tail);
+                       f, tail);
 }
 
 /* Items of a list value (already JSON) against an INT_LIST or STRING_LIST;
@@ -368,22 +384,22 @@ static int check_items(const HlOptDef *d, HlJsonValue *arr, const int *offs, int
         if (d->type == HL_OT_INT_LIST) {
             if (it->type != HL_JSON_INT)
                 return hl_optv_err(err, at, "option '%s' item %d must be an integer, found %s",
-                               d->name, i + 1, f);
+                                   d->name, i + 1, f);
             if (hl_optv_range_msg(d, (double)it->i, why, sizeof why))
                 return hl_optv_err(err, at, "option '%s' item %d %s, found %lld", d->name,
-                               i + 1, why, (long long)it->i);
+                                   i + 1, why, (long long)it->i);
             continue;
         }
         if (it->type != HL_JSON_STRING)
             return hl_optv_err(err, at, "option '%s' item %d must be a string, found %s",
-                           d->name, i + 1, f);
+                               d->name, i + 1, f);
         if (!it->s[0])
             return hl_optv_err(err, at, "option '%s' item %d must not be empty", d->name, i + 1);
         for (int j = 0; j < i; j++)
             if (strcasecmp(arr->items[j].s, it->s) == 0) {
                 hl_optv_clip(it->s, f, sizeof f);
                 return hl_optv_err(err, at, "option '%s' item %d ('%s') repeats item %d",
-                               d->name, i + 1, f, j + 1);
+                                   d->name, i + 1, f, j + 1);
             }
     }
     return HELIOS_OK;
@@ -459,7 +475,7 @@ static int check_list(const HlOptDef *d, const HlValue *v, HlJsonValue *out, hl_
                     return hl_optv_nomem(err);
                 hl_optv_clip(v->s, f, sizeof f);
                 return hl_optv_err(err, v->off, "option '%s' expects %s, found a malformed "
-                               "list ('%s')", d->name, type_words(d->type), f);
+                                   "list ('%s')", d->name, type_words(d->type), f);
             }
             return check_items(d, out, NULL, v->off, err);
         }
@@ -481,7 +497,7 @@ static int check_list(const HlOptDef *d, const HlValue *v, HlJsonValue *out, hl_
 
 /* Converts statement value v for option d into its canonical JSON *out
  * (which the caller clears, also on failure). */
-static int hl_optv_convert(const HlOptDef *d, const HlValue *v, HlJsonValue *out, hl_err *err)
+int hl_optv_convert(const HlOptDef *d, const HlValue *v, HlJsonValue *out, hl_err *err)
 {
     char why[100], f[HL_OPTV_MSG_MAX + 32];
     memset(out, 0, sizeof *out);
@@ -498,11 +514,11 @@ static int hl_optv_convert(const HlOptDef *d, const HlValue *v, HlJsonValue *out
             if (!d->choices[i]) {
                 hl_optv_choices(d->choices, 0, ", ", ch, sizeof ch);
                 return hl_optv_err(err, v->off, "option '%s' must be one of %s, found %s",
-                               d->name, ch, t);
+                                   d->name, ch, t);
             }
         } else if (hl_optv_range_msg(d, (double)v->i, why, sizeof why)) {
             return hl_optv_err(err, v->off, "option '%s' %s, found %lld", d->name, why,
-                           (long long)v->i);
+                               (long long)v->i);
         }
         out->type = HL_JSON_INT;
         out->i = v->i;
