@@ -420,11 +420,12 @@ int hl_shell_open(HlShell *sh, const char *path, const HlSrc *src, long off)
     helios *nh = NULL;
     int rc = helios_open(path, &nh);
     if (rc != HELIOS_OK) {
+        /* The library's message names the file already. */
         const char *msg = nh ? helios_errmsg(nh) : "out of memory";
         if (src)
-            hl_error_at(src, off, "cannot open '%s': %s", path, msg);
+            hl_error_at(src, off, "%s", msg);
         else
-            hl_error("cannot open '%s': %s", path, msg);
+            hl_error("%s", msg);
         helios_close(nh);
         return -1;
     }

@@ -229,7 +229,9 @@ int main(int argc, char **argv)
     if (!sh.mode)
         sh.mode = hl_mode_find(isatty(STDOUT_FILENO) ? "table" : "list");
 
-    char *dbpath = path ? hl_xstrdup(path) : default_db();
+    /* --syntax-check executes nothing, so it touches no catalog file: it
+     * checks against an empty one in memory. */
+    char *dbpath = sh.check ? hl_xstrdup(":memory:") : path ? hl_xstrdup(path) : default_db();
     if (hl_shell_open(&sh, dbpath, NULL, -1) != 0) {
         free(dbpath);
         free(acts);

@@ -125,10 +125,16 @@ static int check_aggregation(Ctx *c, const char *json)
                 for (int i = 0; hl_opt_builtin_aggregations[i]; i++)
                     snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
                              i ? ", " : "", hl_opt_builtin_aggregations[i]);
+                const char *near = hl_opt_suggest_choice(hl_opt_find(HL_OBJ_MODEL, "aggregation"), name);
                 hl_err_clear(c->err);
-                rc = hl_err_set(c->err, HELIOS_OPTION, off,
-                                "aggregation '%s' is neither built in (%s) nor a federated aggregation function",
-                                name, list);
+                if (near)
+                    rc = hl_err_set(c->err, HELIOS_OPTION, off,
+                                    "aggregation '%s' is neither built in nor a federated aggregation function; did you mean '%s'?",
+                                    name, near);
+                else
+                    rc = hl_err_set(c->err, HELIOS_OPTION, off,
+                                    "aggregation '%s' is neither built in (%s) nor a federated aggregation function",
+                                    name, list);
             }
             hl_cat_obj_clear(&f);
         }
@@ -489,15 +495,19 @@ static int x_describe_model(Ctx *c)
 static int x_show(Ctx *c)
 {
     const HlStmt *st = c->st;
-    if (st->workspace.s) {
+    /* Nodes and models of IN WORKSPACE ws, else of the USE'd one, else all. */
+    const char *ws_name = st->workspace.s;
+    if (!ws_name && st->show != HL_SHOW_WORKSPACES)
+        ws_name = c->h->current_ws;
+    if (ws_name) {
         HlCatObj ws = {0};
-        int rc = at(c->err, hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, st->workspace.s, &ws, c->err),
-                    st->workspace.off);
+        int rc = at(c->err, hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, ws_name, &ws, c->err),
+                    st->workspace.s ? st->workspace.off : st->kw_off);
         hl_cat_obj_clear(&ws);
         if (rc != HELIOS_OK)
             return rc;
     }
-    return result_rows(c, hl_cat_show_sql((int)st->show), st->workspace.s);
+    return result_rows(c, hl_cat_show_sql((int)st->show), ws_name);
 }
 
 /* ---- training and versions: checked now, run by a later capability ------- */
@@ -506,6 +516,12 @@ static int x_start_training(Ctx *c)
 {
     HlCatObj m = {0};
     int rc = get_model(c, &m);
+    if (rc == HELIOS_OK) {
+        /* The run's options over the model's: the conflict rules see both. */
+        char *json = hl_opt_check(HL_OBJ_TRAINING, &c->st->opts, m.options, c->err);
+        rc = json ? HELIOS_OK : c->err->code;
+        free(json);
+    }
     hl_cat_obj_clear(&m);
     return rc ? rc : not_implemented(c, "federated training (START FEDERATED TRAINING)");
 }
@@ -571,6 +587,10 @@ static int x_create_aggfunc(Ctx *c)
     HlCatObj f = {0};
     int rc = hl_cat_get(c->db, HL_CAT_AGGFUNC, 0, st->name.s, &f, c->err);
     hl_cat_obj_clear(&f);
+    if (rc == HELIOS_OK && st->if_not_exists) {
+        notice(c, "federated aggregation function '%s' already exists, skipping", st->name.s, NULL);
+        return HELIOS_OK;
+    }
     if (rc == HELIOS_OK)
         return hl_err_set(c->err, HELIOS_EXISTS, st->name.off,
                           "federated aggregation function '%s' already exists", st->name.s);
@@ -613,6 +633,17 @@ static int x_create_alert(Ctx *c)
     HlCatObj ws = {0};
     int rc = at(c->err, hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, st->workspace.s, &ws, c->err),
                 st->workspace.off);
+    if (rc == HELIOS_OK && st->if_not_exists) {
+        HlCatObj a = {0};
+        if (hl_cat_get(c->db, HL_CAT_ALERT, ws.id, st->name.s, &a, c->err) == HELIOS_OK) {
+            notice(c, "federated alert '%s' already exists in workspace '%s', skipping",
+                   st->name.s, ws.name);
+            hl_cat_obj_clear(&a);
+            hl_cat_obj_clear(&ws);
+            return HELIOS_OK;
+        }
+        hl_err_clear(c->err);
+    }
     if (rc == HELIOS_OK) {
         HlJsonWriter w;
         hl_json_writer_init(&w);
@@ -739,17 +770,27 @@ int hl_exec_run(helios *h, const HlStmt *st, sqlite3_stmt **rows,
 
 int hl_exec_check(const HlStmt *st, hl_err *err)
 {
+    /* Each statement's options are checked one by one here; the conflict
+     * rules run with the stored options, when the statement runs. */
     static const struct { HlStmtKind kind; HlObjKind obj; } checked[] = {
         {HL_STMT_CREATE_WORKSPACE, HL_OBJ_WORKSPACE},
+        {HL_STMT_ALTER_WORKSPACE, HL_OBJ_WORKSPACE},
         {HL_STMT_REGISTER_NODE, HL_OBJ_NODE},
         {HL_STMT_REGISTER_NODES, HL_OBJ_NODE},
+        {HL_STMT_ALTER_NODE, HL_OBJ_NODE},
         {HL_STMT_CREATE_MODEL, HL_OBJ_MODEL},
+        {HL_STMT_ALTER_MODEL, HL_OBJ_MODEL},
         {HL_STMT_START_TRAINING, HL_OBJ_TRAINING},
     };
-    for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++) {
-        if (checked[i].kind != st->kind)
-            continue;
-        char *json = hl_opt_check(checked[i].obj, &st->opts, NULL, err);
+    for (size_t i = 0; i < sizeof checked / sizeof checked[0]; i++)
+        if (checked[i].kind == st->kind && hl_opt_check_values(checked[i].obj, &st->opts, err))
+            return err->code;
+    /* CREATE and REGISTER have nothing stored: their conflicts show now. */
+    if (st->kind == HL_STMT_CREATE_WORKSPACE || st->kind == HL_STMT_REGISTER_NODE
+        || st->kind == HL_STMT_CREATE_MODEL || st->kind == HL_STMT_REGISTER_NODES) {
+        HlObjKind k = st->kind == HL_STMT_CREATE_WORKSPACE ? HL_OBJ_WORKSPACE
+                    : st->kind == HL_STMT_CREATE_MODEL ? HL_OBJ_MODEL : HL_OBJ_NODE;
+        char *json = hl_opt_check(k, &st->opts, NULL, err);
         if (!json)
             return err->code;
         free(json);

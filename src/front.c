@@ -300,6 +300,25 @@ static int rewrite_arrow(Rewriter *rw, int i)
         || (rw->t[i - 2].type != TK_LP && rw->t[i - 2].type != TK_COMMA))
         return hl_err_set(rw->err, HELIOS_SYNTAX, a->offset,
                           "'=>' must follow an argument name inside a function call, as in f(x, name => value)");
+    /* Only the federated functions take named arguments. */
+    int depth = 0, open = -1;
+    for (int k = i - 1; k >= 0 && open < 0; k--) {
+        if (rw->t[k].type == TK_RP)
+            depth++;
+        else if (rw->t[k].type == TK_LP && depth-- == 0)
+            open = k;
+    }
+    if (open < 1 || !tok_is_name(rw->src, &rw->t[open - 1]))
+        return hl_err_set(rw->err, HELIOS_SYNTAX, a->offset,
+                          "'=>' must follow an argument name inside a function call, as in f(x, name => value)");
+    const HlToken *fn = &rw->t[open - 1];
+    const char *fs = rw->src + fn->offset;
+    if (!(fn->len > 10 && strncasecmp(fs, "federated_", 10) == 0)
+        && !tok_is_word(rw->src, fn, "wait_for_convergence")
+        && !tok_is_word(rw->src, fn, "compare_federated_models"))
+        return hl_err_set(rw->err, HELIOS_SYNTAX, a->offset,
+                          "%.*s() takes no named arguments; name => value is for the federated functions",
+                          fn->len, fs);
     const HlToken *nm = &rw->t[i - 1];
     Edit *ed = edit_new(rw, nm->offset, a->offset + a->len);
     if (!ed || edit_adds(ed, "'", nm->offset) || edit_add(ed, rw->src + nm->offset, nm->len, nm->offset)
@@ -532,6 +551,9 @@ static int rewrite_interval(Rewriter *rw, int i)
             s -= 2;
     }
     const HlToken *x = &rw->t[s];
+    if (x->type == TK_INTEGER || x->type == TK_FLOAT || x->type == TK_BLOB)
+        return hl_err_set(rw->err, HELIOS_SYNTAX, x->offset,
+                          "INTERVAL needs a time to add to or subtract from, such as NOW() or a timestamp column, not a number");
     Edit *open = edit_new(rw, x->offset, x->offset);
     if (!open || edit_adds(open, "datetime(", x->offset))
         return nomem(rw);
@@ -646,7 +668,8 @@ char *hl_front_rewrite(const char *src, const HlSplit *sp, HlOffMap *map, hl_err
         rewriter_free(&rw);
         return NULL;
     }
-    qsort(rw.e, (size_t)rw.ne, sizeof *rw.e, edit_cmp);
+    if (rw.ne > 1)
+        qsort(rw.e, (size_t)rw.ne, sizeof *rw.e, edit_cmp);
     int pos = sp->start;
     for (int i = 0; i <= rw.ne; i++) {
         int upto = i < rw.ne ? rw.e[i].from : sp->end;

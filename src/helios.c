@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,17 @@ static int locate_in_message(const helios_stmt *st, const char *msg)
         if (off >= 0)
             return off;
         q = strchr(e + 1, '\'');
+    }
+    /* "federated_predict() needs ...": the call's name. */
+    for (const char *p = strstr(msg, "()"); p; p = strstr(p + 2, "()")) {
+        const char *b = p;
+        while (b > msg && (isalnum((unsigned char)b[-1]) || b[-1] == '_'))
+            b--;
+        if (b < p) {
+            int off = find_token(st, b, (int)(p - b));
+            if (off >= 0)
+                return off;
+        }
     }
     static const char *const prefixes[] = {
         "no such table: ", "no such column: ", "no such function: ", "no such module: ",

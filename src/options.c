@@ -430,7 +430,8 @@ static char *write_merged(Merge *m)
     return s;
 }
 
-char *hl_opt_check(HlObjKind k, const HlOptList *opts, const char *base_json, hl_err *err)
+static char *check(HlObjKind k, const HlOptList *opts, const char *base_json, int rules,
+                   hl_err *err)
 {
     Merge m = { .kind = k, .err = err };
     char *out = NULL;
@@ -448,7 +449,7 @@ char *hl_opt_check(HlObjKind k, const HlOptList *opts, const char *base_json, hl
     for (int i = 0; opts && i < opts->n; i++)
         if (apply_option(&m, opts, i) != HELIOS_OK)
             goto done;
-    if (check_rules(&m) != HELIOS_OK)
+    if (rules && check_rules(&m) != HELIOS_OK)
         goto done;
     out = write_merged(&m);
 done:
@@ -459,6 +460,18 @@ done:
     free(m.slots);
     hl_json_object_clear(&m.extra);
     return out;
+}
+
+char *hl_opt_check(HlObjKind k, const HlOptList *opts, const char *base_json, hl_err *err)
+{
+    return check(k, opts, base_json, 1, err);
+}
+
+int hl_opt_check_values(HlObjKind k, const HlOptList *opts, hl_err *err)
+{
+    char *json = check(k, opts, NULL, 0, err);
+    free(json);
+    return json ? HELIOS_OK : err->code;
 }
 
 char *hl_opt_get(HlObjKind k, const char *json, const char *name)

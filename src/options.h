@@ -89,6 +89,11 @@ const char *hl_opt_kind_name(HlObjKind k);
 char *hl_opt_check(HlObjKind k, const HlOptList *opts, const char *base_json,
                    hl_err *err);
 
+/* The checks of hl_opt_check() that need nothing stored: names, duplicates,
+ * types, ranges, enums; not the conflict rules, which depend on the options
+ * already set on the object (ALTER, training runs).  HELIOS_OK or the error. */
+int hl_opt_check_values(HlObjKind k, const HlOptList *opts, hl_err *err);
+
 /* The effective value of option `name` in `json` (explicit) or its default,
  * as JSON text (malloc'd, caller frees), or NULL when neither exists. */
 char *hl_opt_get(HlObjKind k, const char *json, const char *name);

@@ -57,6 +57,13 @@ ALTER FEDERATED MODEL nosuch SET (rounds = 1);
 -- a custom aggregation must name an aggregation function
 ALTER FEDERATED MODEL disease_classifier SET (aggregation = 'weighted_median');
 CREATE FEDERATED MODEL custom WITH (aggregation = 'weighted_median');
+ALTER FEDERATED MODEL fraud_detector SET (aggregation = 'weighted_median');
+-- the guide's secure aggregation
+ALTER FEDERATED MODEL fraud_detector SET (
+    secure_aggregation = true,       -- Enable secure aggregation
+    aggregation_protocol = 'shamir', -- Shamir secret sharing
+    threshold = 3                    -- Need 3+ nodes to decrypt
+);
 ALTER FEDERATED MODEL disease_classifier SET (aggregation = 'not a name');
 ALTER FEDERATED MODEL disease_classifier SET (aggregation = 'FedAdam', beta1 = 0.8);
 SELECT option, value FROM federated_model_options('disease_classifier')

@@ -38,7 +38,6 @@ SELECT workspace, node_name, endpoint FROM federated_node_status ORDER BY worksp
 -- ALTER NODE: checked like REGISTER, against what is stored
 ALTER FEDERATED NODE 'hospital_a' SET (contact = 'ops@hospital-a.example.com', sla_tier = 'gold');
 ALTER FEDERATED NODE 'hospital_a' SET (database = 'x.db');
-ALTER FEDERATED NODE 'hospital_a' SET (backup_endpoint = 'https://hospital-a.example.com:8443');
 ALTER FEDERATED NODE 'hospital_a' SET (backup_endpoint = 'https://backup.example.com:8443');
 ALTER FEDERATED NODE 'hospital_c' SET (backup_endpoint = 'https://backup.example.com:8443');
 ALTER FEDERATED NODE 'hospital_a' IN WORKSPACE banks SET (sla_tier = 'silver');

@@ -1,0 +1,90 @@
+-- bad_names.sql: names that do not exist, already exist, are empty, or
+-- leave the workspace ambiguous, for every kind of object and statement.
+-- Names compare case-insensitively; quoted names keep their spelling.
+-- Bad inputs in this file: 66.
+-- before any workspace exists
+CREATE FEDERATED MODEL m;
+REGISTER FEDERATED NODE 'n';
+DEREGISTER FEDERATED NODE 'n';
+ALTER FEDERATED NODE 'n' SET (contact = 'x');
+SHOW FEDERATED NODES IN WORKSPACE ws;
+USE FEDERATED WORKSPACE ws;
+-- empty names
+CREATE FEDERATED WORKSPACE "";
+CREATE FEDERATED WORKSPACE '';
+CREATE FEDERATED WORKSPACE ws;
+REGISTER FEDERATED NODE '';
+CREATE FEDERATED MODEL "";
+-- does not exist: every statement that names an object
+ALTER FEDERATED WORKSPACE nows SET (min_nodes = 2);
+DROP FEDERATED WORKSPACE nows;
+DROP FEDERATED WORKSPACE "WS " CASCADE;
+USE FEDERATED WORKSPACE "w s";
+REGISTER FEDERATED NODE 'n' IN WORKSPACE nows;
+DEREGISTER FEDERATED NODE 'n' IN WORKSPACE nows;
+DEREGISTER FEDERATED NODE 'nonode';
+ALTER FEDERATED NODE 'nonode' SET (contact = 'x');
+ALTER FEDERATED NODE 'nonode' IN WORKSPACE nows SET (contact = 'x');
+CREATE FEDERATED MODEL m IN WORKSPACE nows;
+ALTER FEDERATED MODEL nomodel SET (rounds = 2);
+DROP FEDERATED MODEL nomodel;
+DESCRIBE FEDERATED MODEL nomodel;
+START FEDERATED TRAINING nomodel;
+STOP FEDERATED TRAINING nomodel;
+CHECKPOINT FEDERATED TRAINING nomodel TO 'c.bin';
+RESUME FEDERATED TRAINING nomodel;
+TAG FEDERATED MODEL nomodel AS 'v1';
+ROLLBACK FEDERATED MODEL nomodel TO VERSION 'v1';
+DELETE FROM FEDERATED TRAINING nomodel WHERE data_subject_id = 'u';
+EXPORT FEDERATED DATA FOR SUBJECT 'u' FROM WORKSPACE nows TO 'u.json';
+REVOKE FEDERATED CONSENT FOR SUBJECT 'u' FROM WORKSPACE nows;
+GRANT FEDERATED CONSENT FOR SUBJECT 'u' TO WORKSPACE nows;
+CREATE FEDERATED ALERT a ON WORKSPACE nows WHEN remaining_epsilon < 0.1 NOTIFY 'x';
+DROP FEDERATED ALERT noalert;
+DROP FEDERATED AGGREGATION FUNCTION nofunc();
+SHOW FEDERATED MODELS IN WORKSPACE nows;
+SHOW FEDERATED NODES IN WORKSPACE "nows";
+CREATE TABLE t (a INTEGER, b TEXT);
+REGISTER FEDERATED NODES 2 IN WORKSPACE ws FROM TABLE notable PARTITION BY IID;
+REGISTER FEDERATED NODES 2 IN WORKSPACE ws FROM TABLE t PARTITION BY COLUMN c;
+REGISTER FEDERATED NODES 2 IN WORKSPACE ws FROM TABLE t PARTITION BY DIRICHLET(z, 1.0);
+SELECT * FROM federated_privacy_budget('nows');
+SELECT * FROM federated_model_versions('nomodel');
+SELECT * FROM federated_model_options('nomodel');
+SELECT federated_predict('nomodel', a => 1);
+SELECT * FROM federated_no_such_view;
+-- already exists, whatever the case or quoting
+CREATE FEDERATED MODEL m WITH (rounds = 3);
+REGISTER FEDERATED NODE 'n' IN WORKSPACE ws;
+CREATE FEDERATED ALERT a ON WORKSPACE ws WHEN remaining_epsilon < 0.1 NOTIFY 'x';
+CREATE FEDERATED WORKSPACE ws;
+CREATE FEDERATED WORKSPACE "WS";
+CREATE FEDERATED WORKSPACE 'Ws';
+CREATE FEDERATED MODEL M;
+CREATE FEDERATED MODEL "m" IN WORKSPACE ws;
+REGISTER FEDERATED NODE 'N';
+REGISTER FEDERATED NODE n IN WORKSPACE WS;
+CREATE FEDERATED ALERT A ON WORKSPACE ws WHEN remaining_epsilon < 0.5 NOTIFY 'y';
+CREATE EXTENSION heliosdb_federated_learning;
+CREATE EXTENSION heliosdb_federated_learning;
+CREATE EXTENSION heliosdb;
+-- a model name is unique across workspaces
+CREATE FEDERATED WORKSPACE ws2;
+CREATE FEDERATED MODEL m IN WORKSPACE ws2;
+-- two workspaces: statements without IN WORKSPACE must say which
+CREATE FEDERATED MODEL m3;
+REGISTER FEDERATED NODE 'n3';
+DEREGISTER FEDERATED NODE 'n';
+ALTER FEDERATED NODE 'n' SET (contact = 'x');
+REGISTER FEDERATED NODES 2 FROM TABLE t PARTITION BY IID;
+-- a node of another workspace is not found in this one
+REGISTER FEDERATED NODE 'n_other' IN WORKSPACE ws2;
+USE FEDERATED WORKSPACE ws;
+DEREGISTER FEDERATED NODE 'n_other';
+ALTER FEDERATED NODE 'N_OTHER' SET (contact = 'x');
+-- a workspace that still holds objects
+DROP FEDERATED WORKSPACE ws;
+DROP FEDERATED WORKSPACE ws2 RESTRICT;
+-- what exists at the end
+SELECT workspace_name, registered_nodes, models FROM federated_workspace_status;
+SELECT alert_name, workspace FROM federated_alerts;
