@@ -162,7 +162,7 @@ static void test_offmap(void)
 {
     hl_err e;
     HlOffMap map;
-    const char *in = "SELECT f('m', age => 5) FROM nosuch;";
+    const char *in = "SELECT federated_predict('m', age => 5) FROM nosuch;";
     char *out = rewrite(in, &e, &map);
     CHECK(out != NULL);
     if (out) {
