@@ -38,12 +38,20 @@ SELECT * FROM t1;
 .headers maybe
 .timer sometimes
 .mode
--- the federated listings (rows carry the wall clock, so no rows here)
+-- the federated listings
 .headers on
 .workspaces
 CREATE FEDERATED WORKSPACE ws1;
+CREATE FEDERATED WORKSPACE "ws 2";
+REGISTER FEDERATED NODE 'n1' IN WORKSPACE ws1;
+REGISTER FEDERATED NODE 'n2' IN WORKSPACE "ws 2";
+CREATE FEDERATED MODEL m1 IN WORKSPACE ws1 WITH (features = ['a'], target = 'b');
+.workspaces
+.nodes
 .nodes ws1
+.nodes "ws 2"
 .models ws1
+.models "ws 2"
 .workspaces extra
 -- .read
 .read data/no_such_script.sql

@@ -18,6 +18,8 @@ CREATE FEDERATED ALERT a7 ON WORKSPACE ml_consortium WHEN remaining_epsilon <> 1
 SELECT alert_name, workspace, metric, cmp, threshold, notify, status FROM federated_alerts;
 CREATE FEDERATED ALERT privacy_budget_low ON WORKSPACE ml_consortium
 WHEN remaining_epsilon < 0.2 NOTIFY 'x';
+CREATE FEDERATED ALERT IF NOT EXISTS privacy_budget_low ON WORKSPACE ml_consortium
+WHEN remaining_epsilon < 0.2 NOTIFY 'x';
 CREATE FEDERATED ALERT a8 ON WORKSPACE nowhere WHEN remaining_epsilon < 0.1 NOTIFY 'x';
 DROP FEDERATED ALERT a7;
 DROP FEDERATED ALERT a7;

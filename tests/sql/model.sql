@@ -33,6 +33,8 @@ CREATE FEDERATED MODEL FOREST IN WORKSPACE healthcare_consortium;
 CREATE FEDERATED MODEL m2 IN WORKSPACE nowhere;
 SELECT model_name, workspace, algorithm, status, rounds, target, features
 FROM federated_models ORDER BY model_name;
+SHOW FEDERATED MODELS;
+SHOW FEDERATED MODELS IN WORKSPACE healthcare_consortium;
 SHOW FEDERATED MODELS IN WORKSPACE nowhere;
 -- DESCRIBE: every option with value, default and source
 DESCRIBE FEDERATED MODEL fraud_detector;

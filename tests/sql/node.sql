@@ -52,7 +52,9 @@ DEREGISTER FEDERATED NODE IF EXISTS 'hospital_d';
 DEREGISTER FEDERATED NODE 'hospital_a' IN WORKSPACE banks;
 DEREGISTER FEDERATED NODE IF EXISTS 'x' IN WORKSPACE nowhere;
 SELECT workspace, node_name FROM federated_node_status ORDER BY workspace, node_name;
--- SHOW with no rows (rows carry the wall clock)
+-- SHOW: all nodes, one workspace's, the current workspace's (USE), none
+SHOW FEDERATED NODES IN WORKSPACE hospitals;
+SHOW FEDERATED NODES;
 CREATE FEDERATED WORKSPACE empty_ws;
 SHOW FEDERATED NODES IN WORKSPACE empty_ws;
 SHOW FEDERATED NODES IN WORKSPACE nowhere;

@@ -21,6 +21,8 @@ START FEDERATED TRAINING customer_churn WITH (batch_size = 0);
 START FEDERATED TRAINING customer_churn WITH (learning_rate = 'fast');
 START FEDERATED TRAINING customer_churn WITH (optimizer = 'adamw');
 START FEDERATED TRAINING customer_churn WITH (rounds = 5, rounds = 6);
+START FEDERATED TRAINING customer_churn WITH (early_stopping_rounds = 40);
+START FEDERATED TRAINING customer_churn WITH (early_stopping_rounds = 20);
 START FEDERATED TRAINING customer_churn WITH (proximal_term = 0.1);
 START FEDERATED TRAINING customer_churn WITH (nodes_per_round = 3, fraction_per_round = 0.5);
 START FEDERATED TRAINING customer_churn WITH (privacy_budget = 1.0);

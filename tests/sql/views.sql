@@ -54,7 +54,10 @@ SELECT option, value FROM federated_model_options('customer_churn')
 WHERE source = 'set' ORDER BY option LIMIT 2;
 -- argument errors
 SELECT * FROM federated_privacy_budget('nowhere');
+SELECT * FROM federated_privacy_budget();
+SELECT * FROM federated_privacy_budget(NULL);
 SELECT * FROM federated_model_versions('nosuch');
+SELECT * FROM federated_model_versions('customer_churn', 'extra');
 SELECT * FROM federated_evaluate('customer_churn', 'no_table');
 -- views waiting for a later capability
 SELECT round_number, global_loss, global_accuracy,
@@ -67,11 +70,6 @@ FROM federated_training_metrics('customer_churn')
 WHERE timestamp > NOW() - INTERVAL '1 hour'
 ORDER BY round_number DESC;
 SELECT * FROM federated_convergence_diagnostics('customer_churn');
-SELECT round_number, phase FROM federated_performance_metrics
-WHERE model_name = 'customer_churn'
-  AND round_number > 90;
-SELECT timestamp, workspace_name, cumulative_epsilon FROM federated_privacy_history
-WHERE workspace_name = 'ml_consortium' ORDER BY timestamp;
 SELECT * FROM federated_checkpoints('customer_churn');
 SELECT federated_evaluate('customer_churn') AS (
     global_accuracy FLOAT,
@@ -95,5 +93,9 @@ SELECT federated_data_quality_check('customer_churn') AS (
 -- the scalar functions: arguments checked first
 SELECT federated_predict('customer_churn', tenure => 12) AS p;
 SELECT federated_predict('nosuch', tenure => 12);
+SELECT federated_predict();
 SELECT wait_for_convergence('customer_churn', timeout => 10);
+SELECT wait_for_convergence('customer_churn', timeout_seconds => -1);
+SELECT wait_for_convergence('customer_churn', timeout_seconds => 'soon');
 SELECT wait_for_convergence('customer_churn', 'timeout_seconds');
+SELECT compare_federated_models('customer_churn', version_a => 'v1');

@@ -1,7 +1,6 @@
 -- workspace.sql: CREATE / ALTER / DROP / USE FEDERATED WORKSPACE, IF [NOT]
 -- EXISTS, CASCADE / RESTRICT, SHOW and the status views.
--- SHOW FEDERATED WORKSPACES prints created_at (the wall clock), so rows are
--- checked through federated_workspace_status with the clock left out.
+-- The clock is HELIOS_NOW (run-sql.sh), so SHOW's created_at is fixed.
 .headers on
 CREATE EXTENSION IF NOT EXISTS heliosdb_federated_learning;
 CREATE EXTENSION IF NOT EXISTS heliosdb_federated_learning;
@@ -21,6 +20,7 @@ CREATE FEDERATED WORKSPACE 'beta' WITH (
     encryption = 'AES-256-GCM'
 );
 CREATE FEDERATED WORKSPACE "gamma ws" WITH (compliance_mode = 'GDPR');
+SHOW FEDERATED WORKSPACES;
 SELECT workspace_name, status, min_nodes_required, max_nodes, registered_nodes,
        active_nodes, models, compliance_mode, privacy_budget
 FROM federated_workspace_status ORDER BY workspace_name;
