@@ -510,11 +510,17 @@ cmp(A) ::= GE(X).                       { A.cmp = HL_CMP_GE; A.off = X.offset; }
 cmp(A) ::= EQ(X).                       { A.cmp = HL_CMP_EQ; A.off = X.offset; }
 cmp(A) ::= NE(X).                       { A.cmp = HL_CMP_NE; A.off = X.offset; }
 
-/* DROP FEDERATED ALERT [IF EXISTS] a */
+/* DROP FEDERATED ALERT [IF EXISTS] a [ON WORKSPACE ws] */
 cmd(S) ::= DROP(A) FEDERATED ALERT(B) ifexists(E) objname(N). {
     S = stmt_take(ps, HL_STMT_DROP_ALERT, A, B);
     S->if_exists = E;
     S->name = N;
+}
+cmd(S) ::= DROP(A) FEDERATED ALERT(B) ifexists(E) objname(N) ON WORKSPACE objname(W). {
+    S = stmt_take(ps, HL_STMT_DROP_ALERT, A, B);
+    S->if_exists = E;
+    S->name = N;
+    S->workspace = W;
 }
 
 /* ---- privacy and consent (GDPR) ------------------------------------------ */

@@ -257,8 +257,9 @@ static int show_federated(HlShell *sh, const DotLine *d, const char *what)
         hl_dbuf_free(&sql);
         return -1;
     }
-    /* hl_exec_sql reports and counts its own failure. */
-    hl_exec_sql(sh, d->src, (size_t)d->name_off, sql.buf, sql.len, 1);
+    /* hl_exec_sql reports and counts its own failure; the only thing that
+     * can be wrong is the workspace name, so errors point at it. */
+    hl_exec_sql(sh, d->src, (size_t)(d->argc ? d->off[0] : d->name_off), sql.buf, sql.len, 1);
     hl_dbuf_free(&sql);
     return 0;
 }

@@ -83,15 +83,13 @@ static void show_prepare_error(HlShell *sh, const Where *w, const char *sql,
 {
     const char *msg = helios_errmsg(sh->h);
     size_t off;
-    if (rc == HELIOS_INCOMPLETE) {
+    int lo = helios_erroffset(sh->h);
+    if (lo >= 0 && (size_t)lo <= len - pos)
+        off = pos + (size_t)lo;     /* incomplete input: where it stops, or the unclosed string */
+    else if (rc == HELIOS_INCOMPLETE)
         off = end_of_text(sql, pos, len);
-    } else {
-        int lo = helios_erroffset(sh->h);
-        if (lo >= 0 && (size_t)lo <= len - pos)
-            off = pos + (size_t)lo;
-        else
-            off = pos + hl_input_skip(sql + pos, len - pos);
-    }
+    else
+        off = pos + hl_input_skip(sql + pos, len - pos);
     show_error(w, off, msg && *msg ? msg : "unknown error");
     show_note(sh, w, pos);
 }

@@ -407,7 +407,7 @@ static int table_columns(Import *im, sqlite3 *db)
     if (sqlite3_prepare_v2(db, hl_dbuf_str(&sql), -1, &st, NULL) == SQLITE_OK)
         n = sqlite3_column_count(st);
     else
-        hl_error_at(im->src, im->off_table, "%s", sqlite3_errmsg(db));
+        hl_error_at(im->src, im->off_table, "%s", helios_sqlite_errmsg(im->sh->h));
     sqlite3_finalize(st);
     hl_dbuf_free(&sql);
     return n;
@@ -418,7 +418,7 @@ static int exec_simple(Import *im, sqlite3 *db, const char *sql)
     char *err = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK)
         return 0;
-    hl_error_at(im->src, im->off_table, "%s", err ? err : sqlite3_errmsg(db));
+    hl_error_at(im->src, im->off_table, "%s", err ? err : helios_sqlite_errmsg(im->sh->h));
     sqlite3_free(err);
     return -1;
 }
@@ -469,7 +469,7 @@ static int insert_rows(Import *im, sqlite3 *db)
     int rc = sqlite3_prepare_v2(db, hl_dbuf_str(&sql), -1, &st, NULL);
     hl_dbuf_free(&sql);
     if (rc != SQLITE_OK) {
-        hl_error_at(im->src, im->off_table, "%s", sqlite3_errmsg(db));
+        hl_error_at(im->src, im->off_table, "%s", helios_sqlite_errmsg(im->sh->h));
         return -1;
     }
     Csv *c = &im->csv;
@@ -483,7 +483,7 @@ static int insert_rows(Import *im, sqlite3 *db)
         for (int i = 0; i < im->ncol && i < c->nf; i++)
             bind_value(im, st, i);
         if (sqlite3_step(st) != SQLITE_DONE) {
-            csv_error(c, c->rec_pos, "row not imported: %s", sqlite3_errmsg(db));
+            csv_error(c, c->rec_pos, "row not imported: %s", helios_sqlite_errmsg(im->sh->h));
             sqlite3_finalize(st);
             return -1;
         }
@@ -510,7 +510,7 @@ static int import_run(Import *im)
     if (csv_rewind(&im->csv) != 0 || check_header(im) != 0 || check_records(im) != 0)
         return -1;
     if (table_exists(db, im->table, &im->exists) != SQLITE_OK) {
-        hl_error_at(im->src, im->off_table, "%s", sqlite3_errmsg(db));
+        hl_error_at(im->src, im->off_table, "%s", helios_sqlite_errmsg(im->sh->h));
         return -1;
     }
     if (im->exists) {

@@ -7,6 +7,7 @@
  * that does not exist yet check what they can (names, options) and then
  * fail with "not implemented yet: <what>".
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "internal.h"
 #include "json.h"
 #include "options.h"
+#include "optvalue.h"
 
 typedef struct Ctx {
     helios *h;
@@ -232,6 +234,19 @@ static int x_alter_workspace(Ctx *c)
         if (json && check_workspace_support(c, json) != HELIOS_OK) {
             free(json);
             json = NULL;
+        }
+        if (json) {
+            HlCatObj merged = ws;
+            merged.options = json;
+            long long max = ws_int(&merged, "max_nodes", 0);
+            long long have = hl_cat_count(c->db, HL_CAT_NODE, ws.id);
+            if (max > 0 && have > max) {
+                hl_err_set(c->err, HELIOS_OPTION, opt_value_off(st, "max_nodes"),
+                           "option 'max_nodes' (%lld) is below the %lld nodes registered in workspace '%s'",
+                           max, have, ws.name);
+                free(json);
+                json = NULL;
+            }
         }
         rc = json ? hl_cat_set_options(c->db, HL_CAT_WORKSPACE, ws.id, json, c->err) : c->err->code;
         if (rc == HELIOS_OK)
@@ -547,7 +562,24 @@ static int x_checkpoint(Ctx *c) { return x_model_then_notimpl(c, "training check
 static int x_resume(Ctx *c) { return x_model_then_notimpl(c, "resuming training (RESUME FEDERATED TRAINING)"); }
 static int x_tag(Ctx *c) { return x_model_then_notimpl(c, "model versions, which federated training creates (TAG FEDERATED MODEL)"); }
 static int x_rollback(Ctx *c) { return x_model_then_notimpl(c, "model versions, which federated training creates (ROLLBACK FEDERATED MODEL)"); }
-static int x_forget(Ctx *c) { return x_model_then_notimpl(c, "the right to be forgotten (DELETE FROM FEDERATED TRAINING)"); }
+static int x_forget(Ctx *c)
+{
+    HlCatObj m = {0};
+    int rc = get_model(c, &m);
+    if (rc == HELIOS_OK) {
+        char *col = hl_opt_get(HL_OBJ_MODEL, m.options, "subject_column");
+        char name[256] = "data_subject_id";
+        if (col && col[0] == '"')
+            snprintf(name, sizeof name, "%.*s", (int)strlen(col) - 2, col + 1);
+        if (strcasecmp(name, c->st->column.s) != 0)
+            rc = hl_err_set(c->err, HELIOS_OPTION, c->st->column.off,
+                            "model '%s' identifies its data subjects by column '%s' (option subject_column), not '%s'",
+                            m.name, name, c->st->column.s);
+        free(col);
+    }
+    hl_cat_obj_clear(&m);
+    return rc ? rc : not_implemented(c, "the right to be forgotten (DELETE FROM FEDERATED TRAINING)");
+}
 
 static int x_ws_then_notimpl(Ctx *c, const char *what)
 {
@@ -621,6 +653,36 @@ static int x_drop_aggfunc(Ctx *c)
     return rc;
 }
 
+/* What an alert can watch: the numbers the status views show. */
+static const char *const alert_metrics[] = {
+    "remaining_epsilon", "consumed_epsilon", "global_loss", "global_accuracy", "loss_delta",
+    "node_variance", "participating_nodes", "dropped_nodes", "active_nodes",
+    "registered_nodes", "round_duration_seconds", "communication_mb", NULL,
+};
+
+static int check_alert(const HlStmt *st, hl_err *err)
+{
+    int n = 0, known = 0;
+    for (; alert_metrics[n]; n++)
+        known |= strcasecmp(alert_metrics[n], st->metric.s) == 0;
+    if (!known) {
+        const char *near = hl_optv_suggest(alert_metrics, n, st->metric.s);
+        if (near)
+            return hl_err_set(err, HELIOS_OPTION, st->metric.off,
+                              "unknown alert metric '%s'; did you mean '%s'?", st->metric.s, near);
+        return hl_err_set(err, HELIOS_OPTION, st->metric.off,
+                          "unknown alert metric '%s'; an alert watches one of: remaining_epsilon, consumed_epsilon, global_loss, global_accuracy, loss_delta, node_variance, participating_nodes, dropped_nodes, active_nodes, registered_nodes, round_duration_seconds, communication_mb",
+                          st->metric.s);
+    }
+    if ((st->threshold.kind != HL_V_INT && st->threshold.kind != HL_V_REAL) || !isfinite(st->threshold.r))
+        return hl_err_set(err, HELIOS_OPTION, st->threshold.off,
+                          "an alert threshold must be a finite number");
+    if (!st->notify.s || !*st->notify.s)
+        return hl_err_set(err, HELIOS_OPTION, st->notify.off,
+                          "NOTIFY needs a target, such as an e-mail address");
+    return HELIOS_OK;
+}
+
 static const char *cmp_text(HlCmp k)
 {
     static const char *const t[] = {"", "<", "<=", ">", ">=", "=", "!="};
@@ -673,8 +735,19 @@ static int x_create_alert(Ctx *c)
 
 static int x_drop_alert(Ctx *c)
 {
-    HlCatObj a = {0};
-    int rc = at(c->err, hl_cat_get(c->db, HL_CAT_ALERT, 0, c->st->name.s, &a, c->err), c->st->name.off);
+    /* ON WORKSPACE ws, else the USE'd workspace, else wherever it is (an
+     * error when several workspaces have an alert of that name). */
+    HlCatObj a = {0}, ws = {0};
+    int64_t ws_id = 0;
+    int rc = HELIOS_OK;
+    if (c->st->workspace.s || c->h->current_ws) {
+        rc = resolve_ws(c, &c->st->workspace, &ws);
+        ws_id = ws.id;
+        hl_cat_obj_clear(&ws);
+        if (rc != HELIOS_OK)
+            return rc;
+    }
+    rc = at(c->err, hl_cat_get(c->db, HL_CAT_ALERT, ws_id, c->st->name.s, &a, c->err), c->st->name.off);
     if (rc == HELIOS_NOTFOUND && c->st->if_exists) {
         hl_err_clear(c->err);
         notice(c, "federated alert '%s' does not exist, skipping", c->st->name.s, NULL);
@@ -796,18 +869,37 @@ int hl_exec_check(const HlStmt *st, hl_err *err)
         free(json);
     }
     if (st->kind == HL_STMT_REGISTER_NODES) {
+        if (st->count < 0)      /* the parser's mark for a number past 64 bits */
+            return hl_err_set(err, HELIOS_OPTION, st->count_off,
+                              "the number of nodes must be between 1 and 100000; this one is far larger");
         if (st->count < 1 || st->count > 100000)
             return hl_err_set(err, HELIOS_OPTION, st->count_off,
                               "the number of nodes must be between 1 and 100000, found %lld",
                               (long long)st->count);
-        if (st->partition == HL_PART_DIRICHLET && !(st->alpha.r > 0))
+        if (st->partition == HL_PART_DIRICHLET && !(st->alpha.r > 0 && isfinite(st->alpha.r)))
             return hl_err_set(err, HELIOS_OPTION, st->alpha.off,
-                              "the Dirichlet concentration alpha must be greater than 0");
+                              "the Dirichlet concentration alpha must be a finite number greater than 0");
         if (st->seed.kind != HL_V_NULL && st->seed.kind != HL_V_INT)
             return hl_err_set(err, HELIOS_OPTION, st->seed.off, "SEED expects an integer");
+        if (st->seed.kind == HL_V_INT && st->seed.i < 0)
+            return hl_err_set(err, HELIOS_OPTION, st->seed.off,
+                              "SEED must be at least 0, found %lld", (long long)st->seed.i);
+        for (int i = 0; i < st->opts.n; i++)
+            if (strcasecmp(st->opts.v[i].name.s, "endpoint") == 0
+                && !(st->opts.v[i].value.s && strcasecmp(st->opts.v[i].value.s, "local") == 0))
+                return hl_err_set(err, HELIOS_OPTION, st->opts.v[i].value.off,
+                                  "simulated nodes run in this process: their endpoint is 'local'");
     }
-    if (st->kind == HL_STMT_CREATE_ALERT && st->threshold.kind != HL_V_INT
-        && st->threshold.kind != HL_V_REAL)
-        return hl_err_set(err, HELIOS_OPTION, st->threshold.off, "an alert threshold must be a number");
+    if (st->kind == HL_STMT_CREATE_ALERT && check_alert(st, err) != HELIOS_OK)
+        return err->code;
+    if (st->kind == HL_STMT_TAG_MODEL && !*st->tag.s)
+        return hl_err_set(err, HELIOS_OPTION, st->tag.off, "a version tag cannot be empty");
+    if ((st->kind == HL_STMT_CHECKPOINT || st->kind == HL_STMT_EXPORT
+         || (st->kind == HL_STMT_RESUME && st->path.s)) && !*st->path.s)
+        return hl_err_set(err, HELIOS_OPTION, st->path.off, "a file name cannot be empty");
+    if (st->kind == HL_STMT_EXPORT && st->format.s && strcasecmp(st->format.s, "json") != 0
+        && strcasecmp(st->format.s, "csv") != 0)
+        return hl_err_set(err, HELIOS_OPTION, st->format.off,
+                          "export format '%s' is not supported; use 'json' or 'csv'", st->format.s);
     return HELIOS_OK;
 }

@@ -661,7 +661,8 @@ char *hl_front_rewrite(const char *src, const HlSplit *sp, HlOffMap *map, hl_err
             rc = rewrite_as_list(&rw, i, &skip);
             i = skip;
         } else if (t->type == TK_ID && tok_is_word(src, t, "INTERVAL")
-                   && i + 1 < rw.n && rw.t[i + 1].type == TK_STRING)
+                   && ((i + 1 < rw.n && rw.t[i + 1].type == TK_STRING)
+                       || (i > 0 && (rw.t[i - 1].type == TK_PLUS || rw.t[i - 1].type == TK_MINUS))))
             rc = rewrite_interval(&rw, i);
     }
     if (rc != HELIOS_OK) {

@@ -85,6 +85,15 @@ int helios_changes(helios *h) { return h ? h->changes : 0; }
 void *helios_sqlite(helios *h) { return h ? h->db : NULL; }
 const char *helios_current_workspace(helios *h) { return h ? h->current_ws : NULL; }
 
+const char *helios_sqlite_errmsg(helios *h)
+{
+    if (!h || !h->db)
+        return "no database";
+    if (sqlite3_errcode(h->db) == SQLITE_AUTH && hl_cat_protect_errmsg(h->db))
+        return hl_cat_protect_errmsg(h->db);
+    return sqlite3_errmsg(h->db);
+}
+
 int helios_complete(const char *sql, int len)
 {
     if (len < 0)
@@ -117,44 +126,41 @@ static int is_syntax_error(const char *msg)
 }
 
 /* The offset (in the prepared text) of the statement's token that spells
- * name[0..n): a string literal 'name' or a word, or -1. */
-static int find_token(const helios_stmt *st, const char *name, int n)
+ * name[0..n): a string literal 'name', a "quoted" or bare word; the last
+ * such token when `last`, else the first; -1 when none. */
+static int find_token(const helios_stmt *st, const char *name, int n, int last)
 {
+    int found = -1;
     for (int i = 0; i < st->ntok; i++) {
         const HlToken *t = &st->toks[i];
         const char *s = st->src_copy + t->offset;
-        if (t->type == TK_STRING && t->len == n + 2 && strncmp(s + 1, name, (size_t)n) == 0)
-            return t->offset + st->src_base;
-        if (t->type != TK_STRING && t->len == n && strncasecmp(s, name, (size_t)n) == 0)
-            return t->offset + st->src_base;
+        int quoted = t->type == TK_STRING || (t->len >= 2 && (s[0] == '"' || s[0] == '`'));
+        if ((quoted && t->len == n + 2 && strncasecmp(s + 1, name, (size_t)n) == 0)
+            || (!quoted && t->len == n && strncasecmp(s, name, (size_t)n) == 0)) {
+            found = t->offset + st->src_base;
+            if (!last)
+                break;
+        }
     }
-    return -1;
+    return found;
 }
 
 /* Where an error message points when the library gave no offset: at the
- * name it quotes ("federated model 'x' does not exist"), or the name after
- * SQLite's "no such table: x" (the last part of a dotted name). */
+ * name it quotes ("federated model 'x' does not exist"; the repeated one of
+ * "argument 3 repeats 'x'"), at a call it names ("federated_predict() needs
+ * ..."), at a snake_case name it mentions, or at the name after SQLite's
+ * "no such table: x" (the last part of a dotted name). */
 static int locate_in_message(const helios_stmt *st, const char *msg)
 {
+    int last = strstr(msg, " repeats '") != NULL;
     for (const char *q = strchr(msg, '\''); q; ) {
         const char *e = strchr(q + 1, '\'');
         if (!e)
             break;
-        int off = find_token(st, q + 1, (int)(e - q - 1));
+        int off = find_token(st, q + 1, (int)(e - q - 1), last);
         if (off >= 0)
             return off;
         q = strchr(e + 1, '\'');
-    }
-    /* "federated_predict() needs ...": the call's name. */
-    for (const char *p = strstr(msg, "()"); p; p = strstr(p + 2, "()")) {
-        const char *b = p;
-        while (b > msg && (isalnum((unsigned char)b[-1]) || b[-1] == '_'))
-            b--;
-        if (b < p) {
-            int off = find_token(st, b, (int)(p - b));
-            if (off >= 0)
-                return off;
-        }
     }
     static const char *const prefixes[] = {
         "no such table: ", "no such column: ", "no such function: ", "no such module: ",
@@ -168,7 +174,20 @@ static int locate_in_message(const helios_stmt *st, const char *msg)
         const char *name = msg + pn, *dot = strrchr(name, '.');
         if (dot)
             name = dot + 1;
-        return find_token(st, name, (int)strlen(name));
+        return find_token(st, name, (int)strlen(name), 0);
+    }
+    /* Words of the message with a '_' in them: function and table names. */
+    for (const char *p = msg; *p; ) {
+        while (*p && !(isalnum((unsigned char)*p) || *p == '_'))
+            p++;
+        const char *w = p;
+        while (*p && (isalnum((unsigned char)*p) || *p == '_'))
+            p++;
+        if (p > w && memchr(w, '_', (size_t)(p - w))) {
+            int off = find_token(st, w, (int)(p - w), 0);
+            if (off >= 0)
+                return off;
+        }
     }
     return -1;
 }

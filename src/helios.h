@@ -110,6 +110,11 @@ int helios_changes(helios *h);
  * dot-commands.  Declared as void * so that this header stands alone. */
 void *helios_sqlite(helios *h);
 
+/* The message of the last SQLite error on helios_sqlite(h): when the
+ * catalog's protection refused the statement, why ("table 'hl_node'
+ * belongs to the helios catalog; ..."), not SQLite's "not authorized". */
+const char *helios_sqlite_errmsg(helios *h);
+
 /* Name of the workspace that statements without IN WORKSPACE use, or NULL. */
 const char *helios_current_workspace(helios *h);
 

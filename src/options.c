@@ -308,8 +308,8 @@ static int check_rule(Merge *m, const HlOptRule *r)
             return HELIOS_OK;
         for (int i = 0; i < vb->nitems; i++)
             if (vb->items[i].type == HL_JSON_STRING && strcasecmp(vb->items[i].s, va->s) == 0) {
-                found(va, na, f, sizeof f);
-                return hl_optv_err(m->err, off, "option '%s' (%s) is also an item of '%s'%s%s",
+                in_parens(va, na, f, sizeof f);
+                return hl_optv_err(m->err, off, "option '%s' %s is also an item of '%s'%s%s",
                                    A, f, B, *nb ? ", " : "", *nb ? nb : "");
             }
         return HELIOS_OK;
@@ -317,8 +317,8 @@ static int check_rule(Merge *m, const HlOptRule *r)
         if (!va || !vb || va->type != HL_JSON_STRING || vb->type != HL_JSON_STRING ||
             strcmp(va->s, vb->s) != 0)
             return HELIOS_OK;
-        found(vb, nb, g, sizeof g);
-        return hl_optv_err(m->err, off, "option '%s' must differ from '%s' (%s)%s", A, B, g, why);
+        in_parens(vb, nb, g, sizeof g);
+        return hl_optv_err(m->err, off, "option '%s' must differ from '%s' %s%s", A, B, g, why);
     }
     return HELIOS_OK;
 }

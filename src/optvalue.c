@@ -503,6 +503,11 @@ int hl_optv_convert(const HlOptDef *d, const HlValue *v, HlJsonValue *out, hl_er
     memset(out, 0, sizeof *out);
     switch (d->type) {
     case HL_OT_INT:
+        /* A whole number past 64 bits reaches us as a real (as in SQLite):
+         * it is out of range, not of the wrong type. */
+        if (v->kind == HL_V_REAL && isfinite(v->r) && v->r == floor(v->r) && fabs(v->r) >= 9.2e18
+            && !d->choices && hl_optv_range_msg(d, v->r, why, sizeof why))
+            return hl_optv_err(err, v->off, "option '%s' %s, found %.17g", d->name, why, v->r);
         if (v->kind != HL_V_INT)
             return wrong_type(d, v, err);
         if (d->choices) {

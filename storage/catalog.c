@@ -143,10 +143,14 @@ static int cat_authorize(void *p, int action, const char *a1, const char *a2,
     case SQLITE_DROP_VIEW: case SQLITE_DROP_TEMP_VIEW: case SQLITE_DROP_VTABLE:
         table = a1;
         break;
-    case SQLITE_ALTER_TABLE:
     case SQLITE_CREATE_INDEX: case SQLITE_CREATE_TEMP_INDEX:
-    case SQLITE_DROP_INDEX: case SQLITE_DROP_TEMP_INDEX:
     case SQLITE_CREATE_TRIGGER: case SQLITE_CREATE_TEMP_TRIGGER:
+        /* a1 is the new index or trigger, a2 its table: both are checked */
+        created = a1;
+        table = a2;
+        break;
+    case SQLITE_ALTER_TABLE:
+    case SQLITE_DROP_INDEX: case SQLITE_DROP_TEMP_INDEX:
     case SQLITE_DROP_TRIGGER: case SQLITE_DROP_TEMP_TRIGGER:
         table = a2;
         break;

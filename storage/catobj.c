@@ -208,8 +208,9 @@ int hl_cat_get(sqlite3 *db, HlCatKind k, int64_t ws_id, const char *name, HlCatO
                         d->label, name, d->prep, wsn);
     else if (rc == HELIOS_OK && n > 1)
         rc = hl_err_set(err, HELIOS_ERROR, -1, "%s '%s' exists %s %d workspaces ('%s', '%s'%s); "
-                        "say which workspace", d->label, name, d->prep, n, o.ws_name,
-                        other ? other : "?", n > 2 ? ", ..." : "");
+                        "add %s WORKSPACE <name>", d->label, name, d->prep, n, o.ws_name,
+                        other ? other : "?", n > 2 ? ", ..." : "",
+                        strcmp(d->prep, "on") == 0 ? "ON" : "IN");
     if (rc == HELIOS_OK)
         *out = o;               /* overwritten, not freed: see catalog.h */
     else
@@ -294,7 +295,7 @@ int hl_cat_create(sqlite3 *db, HlCatKind k, int64_t ws_id, const char *name, con
     const CatKindDef *d = kind_def(k, err);
     if (!d)
         return err->code;
-    if (!name || !*name)
+    if (!name || !name[strspn(name, " \t\r\n\f\v")])
         return hl_err_set(err, HELIOS_MISUSE, -1, "a %s needs a name", d->label);
     if (!options)
         options = "{}";

@@ -263,11 +263,11 @@ static int check_pairs(sqlite3_context *ctx, const NamedArgsFn *f, int argc, sql
         const char *name = (const char *)sqlite3_value_text(argv[i]);
         if (sqlite3_value_type(argv[i]) != SQLITE_TEXT || !name || !*name) {
             fail(ctx, "%s(): argument %d must be a name (write name => value), found %s", f->name,
-                 i + 1, name ? name : "NULL");
+                 2 + (i - 1) / 2, name ? name : "NULL");
             return 0;
         }
         if (i + 1 >= argc) {
-            fail(ctx, "%s(): argument %d ('%s') has no value", f->name, i + 1, name);
+            fail(ctx, "%s(): argument %d ('%s') has no value", f->name, 2 + (i - 1) / 2, name);
             return 0;
         }
         if (f->allowed && !in_list(f->allowed, name)) {
@@ -279,7 +279,7 @@ static int check_pairs(sqlite3_context *ctx, const NamedArgsFn *f, int argc, sql
         }
         for (int j = 1; j < i; j += 2)
             if (strcasecmp((const char *)sqlite3_value_text(argv[j]), name) == 0) {
-                fail(ctx, "%s(): argument %d repeats '%s'", f->name, i + 1, name);
+                fail(ctx, "%s(): argument %d repeats '%s'", f->name, 2 + (i - 1) / 2, name);
                 return 0;
             }
     }

@@ -240,7 +240,7 @@ static void test_create_get(void)
     hl_err_clear(&err);
     CHECK_INT(hl_cat_get(db, HL_CAT_NODE, 0, "node_1", &o, &err), HELIOS_ERROR);
     CHECK_STR(err.msg, "federated node 'node_1' exists in 2 workspaces ('ml_consortium', "
-                       "'Other WS'); say which workspace");
+                       "'Other WS'); add IN WORKSPACE <name>");
     hl_err_clear(&err);
     CHECK_INT(hl_cat_get(db, HL_CAT_WORKSPACE, 0, "x", &o, &err), HELIOS_NOTFOUND);
     CHECK_STR(err.msg, "federated workspace 'x' does not exist");

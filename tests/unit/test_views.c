@@ -351,12 +351,15 @@ static void test_functions(void)
 
     CHECK_STR(rows("SELECT federated_predict('disease_classifier', 'age', 55)"),
               "ERROR: federated model 'disease_classifier' does not exist");
+    /* Arguments are numbered as the user writes them, name => value
+     * counting as one: this is federated_predict('customer_churn',
+     * tenure_months => 3, monthly_charges), whose 3rd argument lacks a value. */
     CHECK_STR(rows("SELECT federated_predict('customer_churn', 'tenure_months', 3, 'monthly_charges')"),
-              "ERROR: federated_predict(): argument 4 ('monthly_charges') has no value");
+              "ERROR: federated_predict(): argument 3 ('monthly_charges') has no value");
     CHECK_STR(rows("SELECT federated_predict('customer_churn', 12, 3)"),
               "ERROR: federated_predict(): argument 2 must be a name (write name => value), found 12");
     CHECK_STR(rows("SELECT federated_predict('customer_churn', 'a', 1, 'A', 2)"),
-              "ERROR: federated_predict(): argument 4 repeats 'A'");
+              "ERROR: federated_predict(): argument 3 repeats 'A'");
     CHECK_STR(rows("SELECT federated_predict()"),
               "ERROR: federated_predict() needs a model name as its first argument");
     CHECK_STR(rows("SELECT federated_predict('customer_churn', 'tenure_months', 3)"),
