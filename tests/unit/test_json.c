@@ -277,7 +277,7 @@ static void test_push(void)
 {
     HlJsonObject o = { 0 };
     for (int i = 0; i < 20; i++) {
-        char k[8];
+        char k[16];
         snprintf(k, sizeof k, "k%d", i);
         HlJsonValue v = { .type = HL_JSON_INT, .i = i, .r = i };
         CHECK_INT(hl_json_object_push(&o, strdup(k), &v), HELIOS_OK);
