@@ -18,7 +18,11 @@
 #include "err.h"
 #include "helios.h"
 
-int hl_exec_check(const HlStmt *st, hl_err *err);
+int hl_exec_check(const HlStmt *st, hl_err *err);   /* check.c */
+
+/* The language of CREATE FEDERATED AGGREGATION FUNCTION is one this build
+ * runs (sql, c), with the body that language needs (check.c). */
+int hl_check_language(const HlStmt *st, hl_err *err);
 
 /* *rows receives, for SHOW and DESCRIBE, a prepared statement whose rows are
  * the result (the caller steps and finalizes it); else NULL.  tag receives
