@@ -4,7 +4,7 @@
  *     embedded below as it is) parses, to the right kind;
  *   - the tree's fields, values and offsets, checked by hand on a few;
  *   - keywords stay usable as names;
- *   - bad inputs as data: input, error code, offset, exact message;
+ *   - (bad inputs as data are in test_parse_errors.c);
  *   - every prefix of a good statement is "incomplete input" at its end,
  *     and mangled statements fail cleanly (run under ASan or valgrind, these
  *     are the leak tests of the error paths);
@@ -19,549 +19,40 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-/* ---- helpers ----------------------------------------------------------- */
-
-typedef struct Toks {
-    HlToken *v;
-    int n;
-} Toks;
-
-/* Scans src[0..len) without blanks and comments; returns -1 on TK_ILLEGAL. */
-static int scan(const char *src, int len, Toks *out)
-{
-    HlLexer lx;
-    HlToken t;
-    out->v = malloc(sizeof *out->v * (size_t)(len + 1));
-    out->n = 0;
-    hl_lex_init(&lx, src, len);
-    while (hl_lex_next(&lx, &t) != 0) {
-        if (t.type == TK_ILLEGAL)
-            return -1;
-        if (t.type != TK_SPACE && t.type != TK_COMMENT)
-            out->v[out->n++] = t;
-    }
-    return 0;
-}
-
-static HlStmt *parse_n(const char *src, int len, hl_err *err)
-{
-    Toks tk;
-    HlStmt *st = NULL;
-    hl_err_clear(err);
-    if (scan(src, len, &tk) == 0)
-        st = hl_parse(src, len, tk.v, tk.n, err);
-    else
-        hl_err_set(err, HELIOS_SYNTAX, -1, "lexer error");
-    free(tk.v);
-    return st;
-}
-
-static HlStmt *parse(const char *src, hl_err *err)
-{
-    return parse_n(src, (int)strlen(src), err);
-}
-
-/* Parses src, which must succeed; reports the error otherwise. */
-static HlStmt *parse_ok(const char *src, int line)
-{
-    hl_err err;
-    HlStmt *st = parse(src, &err);
-    unit_checks++;
-    if (!st) {
-        unit_failed++;
-        fprintf(stderr, "%s:%d: parse failed at %d: %s\n   in: %s\n", __FILE__, line,
-                err.offset, err.msg, src);
-    }
-    return st;
-}
-
-#define PARSE_OK(src) parse_ok(src, __LINE__)
-
-static int off_of(const char *src, const char *needle)
-{
-    const char *p = strstr(src, needle);
-    return p ? (int)(p - src) : -1;
-}
+#include "parse_helpers.h"
 
 /* ---- the guide --------------------------------------------------------- */
 
-static const char guide[] =
-    "-- Every SQL example of heliosdb-federated-learning-guide.txt, in the guide's order,\n"
-    "-- with the line breaks that the guide's text lost put back. Nothing else is changed:\n"
-    "-- the statements are the guide's own, names, options and comments included.\n"
-    "-- Each one must parse; each one must then do what the guide says it does.\n"
-    "\n"
-    "-- ## Quick Start 1. Enable Federated Learning\n"
-    "-- Enable federated learning extension\n"
-    "CREATE EXTENSION IF NOT EXISTS heliosdb_federated_learning;\n"
-    "\n"
-    "-- Create federated learning workspace\n"
-    "CREATE FEDERATED WORKSPACE healthcare_consortium\n"
-    "WITH (\n"
-    "    privacy_budget = 0.5,        -- Differential privacy epsilon\n"
-    "    min_nodes = 3,               -- Minimum nodes required\n"
-    "    max_nodes = 100,             -- Maximum nodes allowed\n"
-    "    compliance_mode = 'HIPAA',   -- HIPAA or GDPR\n"
-    "    encryption = 'AES-256-GCM'   -- Encryption algorithm\n"
-    ");\n"
-    "\n"
-    "-- ## Quick Start 2. Register a Node\n"
-    "-- Register this HeliosDB instance as a federated learning node\n"
-    "REGISTER FEDERATED NODE 'hospital_a'\n"
-    "IN WORKSPACE healthcare_consortium\n"
-    "WITH (\n"
-    "    endpoint = 'https://hospital-a.example.com:8443',\n"
-    "    certificate = '/path/to/cert.pem',\n"
-    "    data_residency = 'US-EAST',\n"
-    "    contact = 'admin@hospital-a.example.com'\n"
-    ");\n"
-    "\n"
-    "-- ## Quick Start 3. Define a Model\n"
-    "-- Create a federated model for disease prediction\n"
-    "CREATE FEDERATED MODEL disease_classifier\n"
-    "IN WORKSPACE healthcare_consortium\n"
-    "WITH (\n"
-    "    algorithm = 'logistic_regression',  -- Or 'neural_network', 'random_forest'\n"
-    "    features = ['age', 'blood_pressure', 'cholesterol', 'bmi'],\n"
-    "    target = 'disease_outcome',\n"
-    "    rounds = 50,                        -- Training rounds\n"
-    "    aggregation = 'fedavg'              -- FedAvg, FedProx, FedAdam\n"
-    ");\n"
-    "\n"
-    "-- ## Quick Start 4. Start Training\n"
-    "-- Start federated training\n"
-    "START FEDERATED TRAINING disease_classifier\n"
-    "WITH (\n"
-    "    local_epochs = 5,                -- Epochs per round per node\n"
-    "    batch_size = 32,\n"
-    "    learning_rate = 0.001,\n"
-    "    convergence_threshold = 0.001\n"
-    ");\n"
-    "\n"
-    "-- Check training status\n"
-    "SELECT * FROM federated_training_status('disease_classifier');\n"
-    "\n"
-    "-- ## Quick Start 5. Query the Model\n"
-    "-- Make predictions using the trained model\n"
-    "SELECT federated_predict(\n"
-    "    'disease_classifier',\n"
-    "    age => 55,\n"
-    "    blood_pressure => 140,\n"
-    "    cholesterol => 220,\n"
-    "    bmi => 28.5\n"
-    ") AS disease_probability;\n"
-    "\n"
-    "-- ## Configuration: Workspace Configuration\n"
-    "-- Full configuration example\n"
-    "CREATE FEDERATED WORKSPACE financial_consortium WITH (\n"
-    "    -- Privacy settings\n"
-    "    privacy_budget = 1.0,            -- ε for differential privacy (lower = more privacy)\n"
-    "    delta = 1e-5,                    -- δ for (ε,δ)-DP\n"
-    "    noise_multiplier = 1.0,          -- Noise scale factor\n"
-    "\n"
-    "    -- Network settings\n"
-    "    min_nodes = 5,                   -- Minimum participating nodes\n"
-    "    max_nodes = 200,                 -- Maximum nodes\n"
-    "    round_timeout = 300,             -- Seconds per round\n"
-    "    communication_protocol = 'grpc', -- 'grpc' or 'https'\n"
-    "\n"
-    "    -- Security settings\n"
-    "    encryption = 'AES-256-GCM',      -- Encryption algorithm\n"
-    "    tls_version = '1.3',             -- TLS version\n"
-    "    certificate_validation = true,   -- Verify node certificates\n"
-    "\n"
-    "    -- Compliance settings\n"
-    "    compliance_mode = 'GDPR',        -- 'HIPAA', 'GDPR', or 'BOTH'\n"
-    "    data_residency = 'EU',           -- Geographic constraint\n"
-    "    audit_logging = true,            -- Enable audit logs\n"
-    "    retention_days = 2555,           -- 7 years for HIPAA\n"
-    "\n"
-    "    -- Performance settings\n"
-    "    compression = 'zstd',            -- Gradient compression\n"
-    "    quantization = 8,                -- Bit quantization (8 or 16)\n"
-    "    aggregation_batch_size = 10      -- Aggregate every N nodes\n"
-    ");\n"
-    "\n"
-    "-- ## Configuration: Node Configuration\n"
-    "-- Advanced node registration\n"
-    "REGISTER FEDERATED NODE 'bank_node_1' IN WORKSPACE financial_consortium WITH (\n"
-    "    -- Network settings\n"
-    "    endpoint = 'https://bank1.example.com:8443',\n"
-    "    backup_endpoint = 'https://bank1-backup.example.com:8443',\n"
-    "\n"
-    "    -- Authentication\n"
-    "    certificate = '/etc/heliosdb/certs/node.pem',\n"
-    "    private_key = '/etc/heliosdb/certs/node.key',\n"
-    "    ca_bundle = '/etc/heliosdb/certs/ca-bundle.pem',\n"
-    "\n"
-    "    -- Resource limits\n"
-    "    max_memory_gb = 16,              -- Memory limit for training\n"
-    "    max_cpu_cores = 8,               -- CPU cores for training\n"
-    "    max_bandwidth_mbps = 100,        -- Network bandwidth limit\n"
-    "\n"
-    "    -- Data settings\n"
-    "    data_residency = 'US-WEST',      -- Geographic location\n"
-    "    dataset_size = 1000000,          -- Approximate dataset size\n"
-    "\n"
-    "    -- Contact information\n"
-    "    contact = 'ml-team@bank1.example.com',\n"
-    "    sla_tier = 'gold'                -- SLA commitment level\n"
-    ");\n"
-    "\n"
-    "-- ## Configuration: Model Configuration\n"
-    "-- Advanced model configuration\n"
-    "CREATE FEDERATED MODEL fraud_detector IN WORKSPACE financial_consortium WITH (\n"
-    "    -- Model architecture\n"
-    "    algorithm = 'neural_network',\n"
-    "    layers = '[128, 64, 32, 1]',     -- Layer sizes\n"
-    "    activation = 'relu',\n"
-    "    output_activation = 'sigmoid',\n"
-    "\n"
-    "    -- Training parameters\n"
-    "    rounds = 100,                    -- Total training rounds\n"
-    "    local_epochs = 3,                -- Epochs per round per node\n"
-    "    batch_size = 64,\n"
-    "    learning_rate = 0.01,\n"
-    "    optimizer = 'adam',\n"
-    "\n"
-    "    -- Features and target\n"
-    "    features = ['transaction_amount', 'merchant_category', 'time_of_day',\n"
-    "                'distance_from_home', 'velocity'],\n"
-    "    target = 'is_fraud',\n"
-    "\n"
-    "    -- Aggregation strategy\n"
-    "    aggregation = 'fedavg',          -- FedAvg, FedProx, FedAdam\n"
-    "    weighted_aggregation = true,     -- Weight by dataset size\n"
-    "\n"
-    "    -- Convergence criteria\n"
-    "    convergence_threshold = 0.0001,  -- Stop when improvement < threshold\n"
-    "    early_stopping_rounds = 10,      -- Stop if no improvement for N rounds\n"
-    "\n"
-    "    -- Validation\n"
-    "    validation_split = 0.2,          -- Validation set size\n"
-    "    validation_frequency = 5         -- Validate every N rounds\n"
-    ");\n"
-    "\n"
-    "-- ## Basic Usage: Training Workflow\n"
-    "-- 1. Create workspace\n"
-    "CREATE FEDERATED WORKSPACE ml_consortium WITH (\n"
-    "    privacy_budget = 0.5,\n"
-    "    compliance_mode = 'GDPR'\n"
-    ");\n"
-    "\n"
-    "-- 2. Register nodes (run on each participating node)\n"
-    "REGISTER FEDERATED NODE 'node_1' IN WORKSPACE ml_consortium WITH (\n"
-    "    endpoint = 'https://node1.example.com:8443',\n"
-    "    certificate = '/path/to/cert.pem'\n"
-    ");\n"
-    "\n"
-    "-- 3. Create model\n"
-    "CREATE FEDERATED MODEL customer_churn IN WORKSPACE ml_consortium WITH (\n"
-    "    algorithm = 'random_forest',\n"
-    "    features = ['tenure_months', 'monthly_charges', 'contract_type'],\n"
-    "    target = 'churned',\n"
-    "    rounds = 30\n"
-    ");\n"
-    "\n"
-    "-- 4. Start training\n"
-    "START FEDERATED TRAINING customer_churn WITH (\n"
-    "    local_epochs = 5,\n"
-    "    batch_size = 32\n"
-    ");\n"
-    "\n"
-    "-- 5. Monitor progress\n"
-    "SELECT round_number, global_loss, global_accuracy,\n"
-    "       participating_nodes, round_duration_seconds\n"
-    "FROM federated_training_status('customer_churn')\n"
-    "ORDER BY round_number DESC\n"
-    "LIMIT 10;\n"
-    "\n"
-    "-- 6. Wait for convergence\n"
-    "SELECT wait_for_convergence('customer_churn', timeout_seconds => 3600);\n"
-    "\n"
-    "-- 7. Make predictions\n"
-    "SELECT customer_id,\n"
-    "       federated_predict('customer_churn',\n"
-    "           tenure_months => tenure,\n"
-    "           monthly_charges => charges,\n"
-    "           contract_type => contract\n"
-    "       ) AS churn_probability\n"
-    "FROM customers\n"
-    "WHERE churn_probability > 0.7;\n"
-    "\n"
-    "-- ## Basic Usage: Checkpoint and Resume\n"
-    "-- Save training checkpoint\n"
-    "CHECKPOINT FEDERATED TRAINING customer_churn\n"
-    "TO '/backups/checkpoint_round_50.bin';\n"
-    "\n"
-    "-- Resume from checkpoint\n"
-    "RESUME FEDERATED TRAINING customer_churn\n"
-    "FROM '/backups/checkpoint_round_50.bin';\n"
-    "\n"
-    "-- List available checkpoints\n"
-    "SELECT * FROM federated_checkpoints('customer_churn');\n"
-    "\n"
-    "-- ## Basic Usage: Model Versioning\n"
-    "-- Tag a model version\n"
-    "TAG FEDERATED MODEL customer_churn AS 'v1.0_production';\n"
-    "\n"
-    "-- List model versions\n"
-    "SELECT * FROM federated_model_versions('customer_churn');\n"
-    "\n"
-    "-- Rollback to previous version\n"
-    "ROLLBACK FEDERATED MODEL customer_churn TO VERSION 'v1.0_production';\n"
-    "\n"
-    "-- Compare model versions\n"
-    "SELECT compare_federated_models(\n"
-    "    'customer_churn',\n"
-    "    version_a => 'v1.0_production',\n"
-    "    version_b => 'v1.1_candidate'\n"
-    ");\n"
-    "\n"
-    "-- ## Advanced Features: Differential Privacy Configuration\n"
-    "-- Configure advanced differential privacy\n"
-    "ALTER FEDERATED WORKSPACE ml_consortium SET (\n"
-    "    privacy_budget = 0.5,            -- Total ε budget\n"
-    "    privacy_per_round = 0.01,        -- ε consumed per round (0.5/50 rounds)\n"
-    "    delta = 1e-5,                    -- δ for (ε,δ)-DP\n"
-    "    noise_mechanism = 'gaussian',    -- 'gaussian' or 'laplacian'\n"
-    "    clipping_threshold = 1.0,        -- Gradient clipping norm\n"
-    "    adaptive_clipping = true         -- Auto-adjust clipping\n"
-    ");\n"
-    "\n"
-    "-- Check remaining privacy budget\n"
-    "SELECT * FROM federated_privacy_budget('ml_consortium');\n"
-    "\n"
-    "-- ## Advanced Features: Secure Multi-Party Computation\n"
-    "-- Enable secure aggregation (no server sees individual gradients)\n"
-    "ALTER FEDERATED MODEL fraud_detector SET (\n"
-    "    secure_aggregation = true,       -- Enable secure aggregation\n"
-    "    aggregation_protocol = 'shamir', -- Shamir secret sharing\n"
-    "    threshold = 3                    -- Need 3+ nodes to decrypt\n"
-    ");\n"
-    "\n"
-    "-- ## Advanced Features: Heterogeneous Data Handling\n"
-    "-- Handle non-IID (non-independent identically distributed) data\n"
-    "CREATE FEDERATED MODEL disease_predictor WITH (\n"
-    "    algorithm = 'neural_network',\n"
-    "    aggregation = 'fedprox',         -- Use FedProx for heterogeneous data\n"
-    "    proximal_term = 0.01,            -- μ parameter for FedProx\n"
-    "    adaptive_learning = true         -- Adjust learning rate per node\n"
-    ");\n"
-    "\n"
-    "-- ## Advanced Features: Federated Evaluation\n"
-    "-- Evaluate model on distributed test sets (without sharing test data)\n"
-    "SELECT federated_evaluate('fraud_detector') AS (\n"
-    "    global_accuracy FLOAT,\n"
-    "    global_precision FLOAT,\n"
-    "    global_recall FLOAT,\n"
-    "    global_f1_score FLOAT,\n"
-    "    per_node_metrics JSONB\n"
-    ");\n"
-    "\n"
-    "-- ## Advanced Features: Custom Aggregation Functions\n"
-    "-- Define custom aggregation logic\n"
-    "CREATE FEDERATED AGGREGATION FUNCTION weighted_median()\n"
-    "RETURNS FLOAT AS $$\n"
-    "    -- Custom aggregation logic here\n"
-    "    -- Receives: list of node gradients + weights\n"
-    "    -- Returns: aggregated gradient\n"
-    "$$ LANGUAGE plrust;\n"
-    "\n"
-    "-- Use custom aggregation\n"
-    "ALTER FEDERATED MODEL custom_model SET (\n"
-    "    aggregation = 'weighted_median'\n"
-    ");\n"
-    "\n"
-    "-- ## Privacy and Compliance: HIPAA Compliance Checklist\n"
-    "-- Verify HIPAA compliance\n"
-    "SELECT * FROM federated_compliance_check('healthcare_workspace', 'HIPAA') AS (\n"
-    "    requirement TEXT,\n"
-    "    status TEXT,\n"
-    "    details TEXT\n"
-    ");\n"
-    "\n"
-    "-- ## Privacy and Compliance: GDPR Compliance Features\n"
-    "-- Right to be forgotten (remove individual from training)\n"
-    "DELETE FROM FEDERATED TRAINING customer_churn\n"
-    "WHERE data_subject_id = 'user_12345';\n"
-    "\n"
-    "-- Data portability (export individual's contribution)\n"
-    "EXPORT FEDERATED DATA FOR SUBJECT 'user_12345'\n"
-    "FROM WORKSPACE ml_consortium\n"
-    "TO '/exports/user_12345.json'\n"
-    "FORMAT 'json';\n"
-    "\n"
-    "-- Consent management\n"
-    "REVOKE FEDERATED CONSENT FOR SUBJECT 'user_12345'\n"
-    "FROM WORKSPACE ml_consortium;\n"
-    "\n"
-    "-- Check GDPR compliance\n"
-    "SELECT * FROM federated_compliance_check('ml_consortium', 'GDPR');\n"
-    "\n"
-    "-- ## Privacy and Compliance: Privacy Budget Management\n"
-    "-- Monitor privacy budget consumption\n"
-    "SELECT workspace_name, total_budget_epsilon, consumed_epsilon,\n"
-    "       remaining_epsilon, rounds_completed, estimated_remaining_rounds\n"
-    "FROM federated_privacy_budget_status\n"
-    "WHERE workspace_name = 'ml_consortium';\n"
-    "\n"
-    "-- Set budget alerts\n"
-    "CREATE FEDERATED ALERT privacy_budget_low\n"
-    "ON WORKSPACE ml_consortium\n"
-    "WHEN remaining_epsilon < 0.1\n"
-    "NOTIFY 'privacy-team@example.com';\n"
-    "\n"
-    "-- ## Performance Tuning: Optimization Guidelines\n"
-    "-- Optimize for speed (sacrifice some accuracy)\n"
-    "ALTER FEDERATED MODEL fast_model SET (\n"
-    "    compression = 'zstd',            -- Compress gradients\n"
-    "    quantization = 8,                -- 8-bit quantization\n"
-    "    gradient_sparsification = 0.9,   -- Send only top 10% gradients\n"
-    "    local_epochs = 1                 -- Fewer local epochs\n"
-    ");\n"
-    "\n"
-    "-- Optimize for accuracy (slower but better results)\n"
-    "ALTER FEDERATED MODEL accurate_model SET (\n"
-    "    compression = 'none',            -- No compression\n"
-    "    quantization = 32,               -- Full precision\n"
-    "    gradient_sparsification = 0.0,   -- Send all gradients\n"
-    "    local_epochs = 10                -- More local epochs\n"
-    ");\n"
-    "\n"
-    "-- Balanced configuration\n"
-    "ALTER FEDERATED MODEL balanced_model SET (\n"
-    "    compression = 'lz4',             -- Fast compression\n"
-    "    quantization = 16,               -- Half precision\n"
-    "    gradient_sparsification = 0.5,   -- Top 50% gradients\n"
-    "    local_epochs = 5                 -- Moderate local training\n"
-    ");\n"
-    "\n"
-    "-- ## Performance Tuning: Scaling to 100+ Nodes\n"
-    "-- Large-scale configuration\n"
-    "CREATE FEDERATED WORKSPACE large_scale WITH (\n"
-    "    max_nodes = 200,\n"
-    "    aggregation_batch_size = 20,     -- Aggregate every 20 nodes\n"
-    "    async_aggregation = true,        -- Don't wait for all nodes\n"
-    "    stragglers_timeout = 60,         -- Drop slow nodes after 60s\n"
-    "    min_nodes_per_round = 50         -- Need 50+ nodes per round\n"
-    ");\n"
-    "\n"
-    "-- ## Performance Tuning: Network Optimization\n"
-    "-- Reduce network overhead\n"
-    "ALTER FEDERATED WORKSPACE ml_consortium SET (\n"
-    "    compression = 'zstd',            -- ZSTD compression (2-10x)\n"
-    "    compression_level = 3,           -- Balance speed/ratio\n"
-    "    batch_communication = true,      -- Batch multiple messages\n"
-    "    tcp_nodelay = false,             -- Nagle's algorithm on\n"
-    "    keepalive_interval = 30          -- TCP keepalive every 30s\n"
-    ");\n"
-    "\n"
-    "-- ## Monitoring: Training Metrics\n"
-    "-- Real-time training dashboard\n"
-    "SELECT round_number, timestamp, global_loss, global_accuracy,\n"
-    "       participating_nodes, dropped_nodes, round_duration_seconds,\n"
-    "       communication_mb, privacy_consumed_epsilon\n"
-    "FROM federated_training_metrics('customer_churn')\n"
-    "WHERE timestamp > NOW() - INTERVAL '1 hour'\n"
-    "ORDER BY round_number DESC;\n"
-    "\n"
-    "-- ## Monitoring: Node Health Monitoring\n"
-    "-- Monitor node status\n"
-    "SELECT node_name, status,            -- 'active', 'slow', 'failed'\n"
-    "       last_seen, rounds_participated, avg_round_time_seconds,\n"
-    "       dataset_size, contribution_score\n"
-    "FROM federated_node_status\n"
-    "WHERE workspace = 'ml_consortium'\n"
-    "ORDER BY contribution_score DESC;\n"
-    "\n"
-    "-- ## Monitoring: Privacy Metrics\n"
-    "-- Track privacy consumption over time\n"
-    "SELECT timestamp, workspace_name, cumulative_epsilon,\n"
-    "       epsilon_per_round, noise_multiplier, clipping_threshold\n"
-    "FROM federated_privacy_history\n"
-    "WHERE workspace_name = 'ml_consortium'\n"
-    "ORDER BY timestamp;\n"
-    "\n"
-    "-- ## Monitoring: Performance Metrics\n"
-    "-- Analyze performance bottlenecks\n"
-    "SELECT round_number, phase,          -- 'local_training', 'aggregation', 'distribution'\n"
-    "       duration_seconds, cpu_usage_percent, memory_usage_gb,\n"
-    "       network_sent_mb, network_received_mb\n"
-    "FROM federated_performance_metrics\n"
-    "WHERE model_name = 'customer_churn'\n"
-    "  AND round_number > 90;\n"
-    "\n"
-    "-- ## Troubleshooting: Training Not Starting\n"
-    "-- Check minimum nodes requirement\n"
-    "SELECT workspace_name, min_nodes_required, registered_nodes, active_nodes\n"
-    "FROM federated_workspace_status\n"
-    "WHERE workspace_name = 'ml_consortium';\n"
-    "\n"
-    "-- Solution: Register more nodes or reduce min_nodes\n"
-    "ALTER FEDERATED WORKSPACE ml_consortium SET (min_nodes = 2);\n"
-    "\n"
-    "-- ## Troubleshooting: Slow Convergence\n"
-    "-- Diagnose convergence issues\n"
-    "SELECT round_number, global_loss, loss_delta,\n"
-    "       node_variance,                -- High variance = heterogeneous data\n"
-    "       learning_rate\n"
-    "FROM federated_convergence_diagnostics('slow_model');\n"
-    "\n"
-    "-- Solutions:\n"
-    "-- 1. Use FedProx for heterogeneous data\n"
-    "ALTER FEDERATED MODEL slow_model SET (aggregation = 'fedprox');\n"
-    "\n"
-    "-- 2. Increase learning rate\n"
-    "ALTER FEDERATED MODEL slow_model SET (learning_rate = 0.01);\n"
-    "\n"
-    "-- 3. More local epochs\n"
-    "ALTER FEDERATED MODEL slow_model SET (local_epochs = 10);\n"
-    "\n"
-    "-- ## Troubleshooting: Node Disconnections\n"
-    "-- Check node connectivity\n"
-    "SELECT node_name, last_heartbeat, connection_status, failure_reason\n"
-    "FROM federated_node_diagnostics\n"
-    "WHERE workspace = 'ml_consortium'\n"
-    "  AND connection_status != 'connected';\n"
-    "\n"
-    "-- Enable automatic retry\n"
-    "ALTER FEDERATED WORKSPACE ml_consortium SET (\n"
-    "    auto_reconnect = true,\n"
-    "    reconnect_interval = 10\n"
-    ");\n"
-    "\n"
-    "-- ## Troubleshooting: Privacy Budget Exhausted\n"
-    "-- Check budget status\n"
-    "SELECT * FROM federated_privacy_budget('ml_consortium');\n"
-    "\n"
-    "-- Solutions:\n"
-    "-- 1. Increase budget (reduces privacy)\n"
-    "ALTER FEDERATED WORKSPACE ml_consortium SET (privacy_budget = 2.0);\n"
-    "\n"
-    "-- 2. Use fewer rounds\n"
-    "ALTER FEDERATED MODEL expensive_model SET (rounds = 20);\n"
-    "\n"
-    "-- 3. Increase budget per round\n"
-    "ALTER FEDERATED WORKSPACE ml_consortium SET (privacy_per_round = 0.02);\n"
-    "\n"
-    "-- ## Best Practices: Security Best Practices\n"
-    "-- Security hardening checklist\n"
-    "SELECT * FROM federated_security_audit('ml_consortium') AS (\n"
-    "    check_name TEXT,\n"
-    "    status TEXT,\n"
-    "    recommendation TEXT\n"
-    ");\n"
-    "\n"
-    "-- ## Best Practices: Data Preparation Best Practices\n"
-    "-- Data quality checks\n"
-    "SELECT federated_data_quality_check('customer_churn') AS (\n"
-    "    node_name TEXT,\n"
-    "    feature_statistics JSONB,\n"
-    "    missing_values JSONB,\n"
-    "    outliers JSONB\n"
-    ");\n"
-    "\n";
+/* The guide's statements, read from tests/guide/guide-examples.sql (a copy
+ * of the spec's) under $top_srcdir ("..", from a build directory, when
+ * unset).  NUL-terminated; guide_len bytes. */
+static char *guide;
+static int guide_len;
+
+static int load_guide(void)
+{
+    const char *top = getenv("top_srcdir");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/guide/guide-examples.sql", top && *top ? top : "..");
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: cannot read %s\n", __FILE__, path);
+        return -1;
+    }
+    size_t cap = 1 << 16, n = 0;
+    guide = malloc(cap);
+    while (guide && (n += fread(guide + n, 1, cap - 1 - n, f)) == cap - 1) {
+        char *g = realloc(guide, cap *= 2);
+        if (!g) { free(guide); guide = NULL; }
+        else guide = g;
+    }
+    fclose(f);
+    if (!guide)
+        return -1;
+    guide[n] = '\0';
+    guide_len = (int)n;
+    return 0;
+}
 
 /* The kinds of the guide's federated statements, in order. */
 static const HlStmtKind guide_kinds[] = {
@@ -591,7 +82,7 @@ static int guide_each(void (*fn)(const HlToken *t, int n, int index))
 {
     Toks tk;
     int start = 0, count = 0;
-    int len = (int)sizeof guide - 1;
+    int len = guide_len;
     HlLexer lx;
     HlToken t;
 
@@ -619,11 +110,11 @@ static void guide_parse_one(const HlToken *t, int n, int index)
 {
     hl_err err;
     hl_err_clear(&err);
-    HlStmt *st = hl_parse(guide, (int)sizeof guide - 1, t, n, &err);
+    HlStmt *st = hl_parse(guide, guide_len, t, n, &err);
     unit_checks++;
     if (!st) {
         int line, col;
-        hl_lex_linecol(guide, (int)sizeof guide - 1, err.offset, &line, &col);
+        hl_lex_linecol(guide, guide_len, err.offset, &line, &col);
         unit_failed++;
         fprintf(stderr, "%s: guide line %d:%d: %s\n", __FILE__, line, col, err.msg);
         return;
@@ -651,7 +142,7 @@ static void guide_prefixes_one(const HlToken *t, int n, int index)
     for (int k = 0; k < n; k++) {
         hl_err err;
         hl_err_clear(&err);
-        HlStmt *st = hl_parse(guide, (int)sizeof guide - 1, t, k, &err);
+        HlStmt *st = hl_parse(guide, guide_len, t, k, &err);
         if (st) {
             hl_stmt_free(st);
             continue;
@@ -680,7 +171,7 @@ static void guide_mangle_one(const HlToken *t, int n, int index)
             }
             hl_err err;
             hl_err_clear(&err);
-            HlStmt *st = hl_parse(guide, (int)sizeof guide - 1, m, mn, &err);
+            HlStmt *st = hl_parse(guide, guide_len, m, mn, &err);
             if (st) {
                 hl_stmt_free(st);
                 continue;
@@ -1254,301 +745,6 @@ static void test_offsets_in_script(void)
     free(tk.v);
 }
 
-/* ---- bad inputs ---------------------------------------------------------- */
-
-static const struct {
-    const char *sql;
-    int code, offset;
-    const char *msg;
-} bad[] = {
-    { "CREATE FEDERATED MODEL m WTIH (a = 1)",
-      HELIOS_SYNTAX, 25,
-      "syntax error at 'WTIH': expected WITH, IN or end of statement" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a = 1",
-      HELIOS_INCOMPLETE, 40,
-      "incomplete input: expected ',' or ')' to close '('" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a = 1 b = 2)",
-      HELIOS_SYNTAX, 41,
-      "syntax error at 'b': expected ',' or ')' to close '('" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a = [1, [2]])",
-      HELIOS_SYNTAX, 43,
-      "syntax error at '[': lists cannot be nested" },
-    { "CREATE FEDERATED WORKSPACE w WITH ()",
-      HELIOS_SYNTAX, 35,
-      "syntax error at ')': expected a name" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a = 1,)",
-      HELIOS_SYNTAX, 41,
-      "syntax error at ')': expected a name" },
-    { "CREATE FEDERATED WORKSPACE w WITH a = 1",
-      HELIOS_SYNTAX, 34,
-      "syntax error at 'a': expected '('" },
-    { "CREATE FEDERATED WORKSPACE",
-      HELIOS_INCOMPLETE, 26,
-      "incomplete input: expected IF or a name" },
-    { "CREATE FEDERATED",
-      HELIOS_INCOMPLETE, 16,
-      "incomplete input: expected WORKSPACE, MODEL, AGGREGATION or ALERT" },
-    { "CREATE FEDERATED FOO",
-      HELIOS_SYNTAX, 17,
-      "syntax error at 'FOO': expected WORKSPACE, MODEL, AGGREGATION or ALERT" },
-    { "CREATE EXTENSION",
-      HELIOS_INCOMPLETE, 16,
-      "incomplete input: expected IF or a name" },
-    { "CREATE EXTENSION IF EXISTS x",
-      HELIOS_SYNTAX, 20,
-      "syntax error at 'EXISTS': expected NOT" },
-    { "DROP FEDERATED WORKSPACE IF NOT EXISTS w",
-      HELIOS_SYNTAX, 28,
-      "syntax error at 'NOT': expected EXISTS" },
-    { "DROP FEDERATED WORKSPACE w CASCADE RESTRICT",
-      HELIOS_SYNTAX, 35,
-      "syntax error at 'RESTRICT': expected end of statement" },
-    { "ALTER FEDERATED WORKSPACE w WITH (a = 1)",
-      HELIOS_SYNTAX, 28,
-      "syntax error at 'WITH': expected SET" },
-    { "ALTER FEDERATED WORKSPACE w",
-      HELIOS_INCOMPLETE, 27,
-      "incomplete input: expected SET" },
-    { "ALTER FEDERATED MODEL m SET (a = 1) extra",
-      HELIOS_SYNTAX, 36,
-      "syntax error at 'extra': expected end of statement" },
-    { "REGISTER FEDERATED NODE",
-      HELIOS_INCOMPLETE, 23,
-      "incomplete input: expected a name" },
-    { "REGISTER FEDERATED NODE 'n' IN w",
-      HELIOS_SYNTAX, 31,
-      "syntax error at 'w': expected WORKSPACE" },
-    { "REGISTER FEDERATED NODES ten FROM TABLE t PARTITION BY IID",
-      HELIOS_SYNTAX, 25,
-      "syntax error at 'ten': expected an integer" },
-    { "REGISTER FEDERATED NODES 10 FROM t",
-      HELIOS_SYNTAX, 33,
-      "syntax error at 't': expected TABLE" },
-    { "REGISTER FEDERATED NODES 10 FROM TABLE t",
-      HELIOS_INCOMPLETE, 40,
-      "incomplete input: expected PARTITION" },
-    { "REGISTER FEDERATED NODES 10 FROM TABLE t PARTITION BY RANDOM",
-      HELIOS_SYNTAX, 54,
-      "syntax error at 'RANDOM': expected IID, DIRICHLET or COLUMN" },
-    { "REGISTER FEDERATED NODES 10 FROM TABLE t PARTITION BY DIRICHLET(label)",
-      HELIOS_SYNTAX, 69,
-      "syntax error at ')': expected ','" },
-    { "REGISTER FEDERATED NODES 10 FROM TABLE t PARTITION BY DIRICHLET(label, 'x')",
-      HELIOS_SYNTAX, 71,
-      "syntax error at string 'x': expected a number" },
-    { "REGISTER FEDERATED NODES 1.5 FROM TABLE t PARTITION BY IID",
-      HELIOS_SYNTAX, 25,
-      "syntax error at '1.5': expected an integer" },
-    { "REGISTER FEDERATED NODES 10 FROM TABLE t PARTITION BY IID SEED x",
-      HELIOS_SYNTAX, 63,
-      "syntax error at 'x': expected a number" },
-    { "REGISTER FEDERATED NODES 10 FROM TABLE t PARTITION BY COLUMN",
-      HELIOS_INCOMPLETE, 60,
-      "incomplete input: expected a name" },
-    { "START FEDERATED TRAINING",
-      HELIOS_INCOMPLETE, 24,
-      "incomplete input: expected a name" },
-    { "START FEDERATED TRAINING m WITH",
-      HELIOS_INCOMPLETE, 31,
-      "incomplete input: expected '('" },
-    { "STOP FEDERATED TRAINING m WITH (a = 1)",
-      HELIOS_SYNTAX, 26,
-      "syntax error at 'WITH': expected end of statement" },
-    { "CHECKPOINT FEDERATED TRAINING m",
-      HELIOS_INCOMPLETE, 31,
-      "incomplete input: expected TO" },
-    { "CHECKPOINT FEDERATED TRAINING m TO file",
-      HELIOS_SYNTAX, 35,
-      "syntax error at 'file': expected a string" },
-    { "RESUME FEDERATED TRAINING m FROM",
-      HELIOS_INCOMPLETE, 32,
-      "incomplete input: expected a string" },
-    { "TAG FEDERATED MODEL m 'v1'",
-      HELIOS_SYNTAX, 22,
-      "syntax error at string 'v1': expected AS" },
-    { "ROLLBACK FEDERATED MODEL m TO 'v1'",
-      HELIOS_SYNTAX, 30,
-      "syntax error at string 'v1': expected VERSION" },
-    { "ROLLBACK FEDERATED MODEL m TO VERSION",
-      HELIOS_INCOMPLETE, 37,
-      "incomplete input: expected a string or an integer" },
-    { "ROLLBACK FEDERATED MODEL m TO VERSION 1.5",
-      HELIOS_SYNTAX, 38,
-      "syntax error at '1.5': expected a string or an integer" },
-    { "CREATE FEDERATED AGGREGATION FUNCTION f RETURNS FLOAT AS $$ x $$ LANGUAGE plrust",
-      HELIOS_SYNTAX, 40,
-      "syntax error at 'RETURNS': expected '('" },
-    { "CREATE FEDERATED AGGREGATION FUNCTION f() RETURNS FLOAT AS $$ x $$",
-      HELIOS_INCOMPLETE, 66,
-      "incomplete input: expected LANGUAGE" },
-    { "CREATE FEDERATED AGGREGATION FUNCTION f() RETURNS FLOAT AS x LANGUAGE c",
-      HELIOS_SYNTAX, 59,
-      "syntax error at 'x': expected a string or a $$ body $$" },
-    { "CREATE FEDERATED AGGREGATION FUNCTION f(x) RETURNS FLOAT AS $$ x $$ LANGUAGE c",
-      HELIOS_SYNTAX, 40,
-      "syntax error at 'x': expected ')' to close '('" },
-    { "CREATE FEDERATED ALERT a ON WORKSPACE w WHEN m ~ 1 NOTIFY 'x'",
-      HELIOS_SYNTAX, 47,
-      "syntax error at '~': expected '<', '<=', '>', '>=', '=' or '!='" },
-    { "CREATE FEDERATED ALERT a WHEN m < 1 NOTIFY 'x'",
-      HELIOS_SYNTAX, 25,
-      "syntax error at 'WHEN': expected ON" },
-    { "CREATE FEDERATED ALERT a ON WORKSPACE w WHEN m < 'low' NOTIFY 'x'",
-      HELIOS_SYNTAX, 49,
-      "syntax error at string 'low': expected a number" },
-    { "CREATE FEDERATED ALERT a ON WORKSPACE w WHEN m < 1",
-      HELIOS_INCOMPLETE, 50,
-      "incomplete input: expected NOTIFY" },
-    { "DELETE FROM FEDERATED TRAINING m",
-      HELIOS_INCOMPLETE, 32,
-      "incomplete input: expected WHERE" },
-    { "DELETE FROM FEDERATED TRAINING m WHERE id > 5",
-      HELIOS_SYNTAX, 42,
-      "syntax error at '>': expected '='" },
-    { "DELETE FROM FEDERATED TRAINING m WHERE id = [1]",
-      HELIOS_SYNTAX, 44,
-      "syntax error at '[': expected a single value, not a list" },
-    { "EXPORT FEDERATED DATA FOR SUBJECT 'u' TO '/x'",
-      HELIOS_SYNTAX, 38,
-      "syntax error at 'TO': expected FROM" },
-    { "EXPORT FEDERATED DATA FOR SUBJECT 'u' FROM WORKSPACE w",
-      HELIOS_INCOMPLETE, 54,
-      "incomplete input: expected TO" },
-    { "REVOKE FEDERATED CONSENT FOR 'u' FROM WORKSPACE w",
-      HELIOS_SYNTAX, 29,
-      "syntax error at string 'u': expected SUBJECT" },
-    { "GRANT FEDERATED CONSENT FOR SUBJECT 'u' FROM WORKSPACE w",
-      HELIOS_SYNTAX, 40,
-      "syntax error at 'FROM': expected TO" },
-    { "SHOW FEDERATED TABLES",
-      HELIOS_SYNTAX, 15,
-      "syntax error at 'TABLES': expected WORKSPACES, NODES or MODELS" },
-    { "SHOW FEDERATED WORKSPACES IN WORKSPACE w",
-      HELIOS_SYNTAX, 26,
-      "syntax error at 'IN': expected end of statement" },
-    { "USE FEDERATED WORKSPACE",
-      HELIOS_INCOMPLETE, 23,
-      "incomplete input: expected a name" },
-    { "DESCRIBE FEDERATED MODEL m, n",
-      HELIOS_SYNTAX, 26,
-      "syntax error at ',': expected end of statement" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a = -x)",
-      HELIOS_SYNTAX, 40,
-      "syntax error at 'x': expected a number" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a = 1 = 2)",
-      HELIOS_SYNTAX, 41,
-      "syntax error at '=': expected ',' or ')' to close '('" },
-    { "CREATE FEDERATED WORKSPACE w WITH ('a' = 1)",
-      HELIOS_SYNTAX, 35,
-      "syntax error at string 'a': expected a name" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a = 0x12345678901234567)",
-      HELIOS_SYNTAX, 39,
-      "hex literal too big: 0x12345678901234567" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a = [1, 2)",
-      HELIOS_SYNTAX, 44,
-      "syntax error at ')': expected ',' or ']' to close '['" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a.b = 1)",
-      HELIOS_SYNTAX, 36,
-      "syntax error at '.': expected '='" },
-    { "DROP FEDERATED NODE n",
-      HELIOS_SYNTAX, 15,
-      "syntax error at 'NODE': expected WORKSPACE, MODEL, AGGREGATION or ALERT" },
-    { "CREATE FEDERATED MODEL m IN WORKSPACE w IN WORKSPACE v",
-      HELIOS_SYNTAX, 40,
-      "syntax error at 'IN': expected WITH or end of statement" },
-    { "DEREGISTER FEDERATED NODE 'n' WITH (a = 1)",
-      HELIOS_SYNTAX, 30,
-      "syntax error at 'WITH': expected IN or end of statement" },
-    { "CREATE FEDERATED WORKSPACE IF NOT w",
-      HELIOS_SYNTAX, 34,
-      "syntax error at 'w': expected EXISTS" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a = 1) WITH (b = 2)",
-      HELIOS_SYNTAX, 42,
-      "syntax error at 'WITH': expected end of statement" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a = --",
-      HELIOS_INCOMPLETE, 38,
-      "incomplete input: expected a value" },
-    { "CREATE FEDERATED MODEL m WITH (features = ['a', 'b'",
-      HELIOS_INCOMPLETE, 51,
-      "incomplete input: expected ',' or ']' to close '['" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a = 'x' 'y')",
-      HELIOS_SYNTAX, 43,
-      "syntax error at string 'y': expected ',' or ')' to close '('" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a = - - 1)",
-      HELIOS_SYNTAX, 41,
-      "syntax error at '-': expected a number" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a = $$x$$)",
-      HELIOS_SYNTAX, 39,
-      "syntax error at '$$x$$': expected a value" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a = true false)",
-      HELIOS_SYNTAX, 44,
-      "syntax error at 'false': expected ',' or ')' to close '('" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a == 1)",
-      HELIOS_SYNTAX, 37,
-      "syntax error at '==': expected '='" },
-    { "START FEDERATED TRAINING m WITH (rounds = 10\n )x",
-      HELIOS_SYNTAX, 47,
-      "syntax error at 'x': expected end of statement" },
-    { "",
-      HELIOS_INCOMPLETE, 0,
-      "incomplete input: expected CREATE, ALTER, DROP, USE, REGISTER, DEREGISTER, ..." },
-    { "SELECT 1",
-      HELIOS_SYNTAX, 0,
-      "syntax error at 'SELECT': expected CREATE, ALTER, DROP, USE, REGISTER, DEREGISTER, ..." },
-    { "CREATE FEDERATED WORKSPACE w WITH (a = 1) 'a very long string value that goes on and on'",
-      HELIOS_SYNTAX, 42,
-      "syntax error at string 'a very long string value tha...': expected end of statement" },
-    { "CREATE FEDERATED WORKSPACE w WITH (a = 1) $$\nbody$$",
-      HELIOS_SYNTAX, 42,
-      "syntax error at '$$...': expected end of statement" },
-    { "CREATE EXTENSION heliosdb_federated_learning CASCADE",
-      HELIOS_SYNTAX, 45,
-      "syntax error at 'CASCADE': expected end of statement" },
-};
-
-static void test_bad_inputs(void)
-{
-    int n = (int)(sizeof bad / sizeof bad[0]);
-    CHECK(n >= 40);
-    for (int i = 0; i < n; i++) {
-        hl_err err;
-        HlStmt *st = parse(bad[i].sql, &err);
-        unit_checks++;
-        if (st || err.code != bad[i].code || err.offset != bad[i].offset
-            || strcmp(err.msg, bad[i].msg) != 0) {
-            unit_failed++;
-            fprintf(stderr, "%s: bad input %d: %s\n   got:  %d @%d %s\n   want: %d @%d %s\n",
-                    __FILE__, i, bad[i].sql, st ? 0 : err.code, err.offset,
-                    st ? "(parsed)" : err.msg, bad[i].code, bad[i].offset, bad[i].msg);
-        }
-        hl_stmt_free(st);
-    }
-}
-
-/* Tokens the grammar never sees (a caller's slip) are syntax errors. */
-static void test_foreign_tokens(void)
-{
-    const char *src = "STOP FEDERATED TRAINING m; x";
-    Toks tk;
-    hl_err err;
-    hl_err_clear(&err);
-    CHECK_INT(scan(src, (int)strlen(src), &tk), 0);
-    HlStmt *st = hl_parse(src, (int)strlen(src), tk.v, tk.n, &err);
-    CHECK(st == NULL);
-    CHECK_INT(err.code, HELIOS_SYNTAX);
-    CHECK_INT(err.offset, 25);
-    CHECK_STR(err.msg, "syntax error at ';': expected end of statement");
-    free(tk.v);
-
-    HlToken odd[2] = { { TK_STOP, 0, 4 }, { 9999, 5, 1 } };
-    hl_err_clear(&err);
-    st = hl_parse("STOP x", 6, odd, 2, &err);
-    CHECK(st == NULL);
-    CHECK_INT(err.code, HELIOS_SYNTAX);
-    CHECK_INT(err.offset, 5);
-    CHECK_STR(err.msg, "syntax error at 'x': expected FEDERATED");
-}
-
 /* ---- src/ast.c ----------------------------------------------------------- */
 
 static void test_ast_helpers(void)
@@ -1601,6 +797,8 @@ static void test_ast_helpers(void)
 
 int main(void)
 {
+    if (load_guide() != 0)
+        return 1;
     RUN(test_guide);
     RUN(test_guide_robustness);
     RUN(test_create_workspace);
@@ -1610,8 +808,7 @@ int main(void)
     RUN(test_names);
     RUN(test_statements);
     RUN(test_offsets_in_script);
-    RUN(test_bad_inputs);
-    RUN(test_foreign_tokens);
     RUN(test_ast_helpers);
+    free(guide);
     return unit_report();
 }
