@@ -49,8 +49,14 @@ int helios_open(const char *path, helios **out)
         return HELIOS_IO;
     }
     sqlite3_extended_result_codes(h->db, 1);
-    if (hl_cat_open(h->db, is_memory, &h->err) != HELIOS_OK)
-        return h->err.code;
+    if (hl_cat_open(h->db, is_memory, &h->err) != HELIOS_OK) {
+        /* Say which file: the shell may have found it by default. */
+        char msg[HL_ERR_MSG_MAX];
+        int code = h->err.code;
+        memcpy(msg, h->err.msg, sizeof msg);
+        hl_err_clear(&h->err);
+        return hl_err_set(&h->err, code, -1, "%.200s: %.300s", path, msg);
+    }
     if (hl_sqlfn_register(h->db) != SQLITE_OK)
         return hl_err_set(&h->err, HELIOS_ERROR, -1, "cannot register the federated functions: %s",
                           sqlite3_errmsg(h->db));
