@@ -40,8 +40,12 @@ static int parse_utc(const char *s, int64_t *ms)
         return -1;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
+    struct tm want = tm;
     time_t t = timegm(&tm);
-    if (t == (time_t)-1)
+    /* timegm() normalizes 2025-13-45 into 2026; such a value is invalid. */
+    if (t == (time_t)-1 || tm.tm_year != want.tm_year || tm.tm_mon != want.tm_mon
+        || tm.tm_mday != want.tm_mday || tm.tm_hour != want.tm_hour
+        || tm.tm_min != want.tm_min || tm.tm_sec != want.tm_sec)
         return -1;
     *ms = (int64_t)t * 1000;
     return 0;

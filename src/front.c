@@ -279,6 +279,24 @@ static int nomem(Rewriter *rw)
     return hl_err_set(rw->err, HELIOS_NOMEM, -1, "out of memory");
 }
 
+/* Can the token before a '(' be the name of a called function?  Not when it
+ * is an SQL keyword that takes a parenthesised operand: WHERE (ts) - ... */
+static int is_function_name(const char *src, const HlToken *t)
+{
+    static const char *const keywords[] = {
+        "SELECT", "WHERE", "AND", "OR", "NOT", "ON", "WHEN", "THEN", "ELSE", "IN", "EXISTS",
+        "BY", "AS", "VALUES", "CASE", "FROM", "JOIN", "HAVING", "SET", "RETURNING", "IS",
+        "LIKE", "GLOB", "BETWEEN", "DISTINCT", "ALL", "WITH", "USING", "LIMIT", "OFFSET",
+        "END", "ESCAPE", "MATCH", "REGEXP", "COLLATE", "DEFAULT", "CHECK",
+    };
+    if (t->type != TK_ID)
+        return 0;
+    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
+        if (tok_is_word(src, t, keywords[i]))
+            return 0;
+    return 1;
+}
+
 /* Index of the '(' matching the ')' at index i, or -1. */
 static int match_open(const Rewriter *rw, int i)
 {
@@ -544,7 +562,7 @@ static int rewrite_interval(Rewriter *rw, int i)
         s = match_open(rw, e);
         if (s < 0)
             return hl_err_set(rw->err, HELIOS_SYNTAX, rw->t[e].offset, "unbalanced ')'");
-        if (s >= 1 && tok_is_name(rw->src, &rw->t[s - 1]))
+        if (s >= 1 && is_function_name(rw->src, &rw->t[s - 1]))
             s--;
     } else {
         while (s >= 2 && rw->t[s - 1].type == TK_DOT && tok_is_name(rw->src, &rw->t[s - 2]))

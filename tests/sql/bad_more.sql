@@ -48,3 +48,6 @@ CREATE FEDERATED WORKSPACE '   ';
 -- INTERVAL needs a string
 SELECT NOW() - INTERVAL 5;
 .nodes nowhere
+-- a time in parentheses after a keyword is not a function call
+CREATE TABLE ts_t(ts); INSERT INTO ts_t VALUES ('2026-01-15 11:00:00');
+SELECT (ts) - INTERVAL '1 day' FROM ts_t WHERE (ts) - INTERVAL '1 hour' < NOW();
