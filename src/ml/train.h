@@ -30,7 +30,10 @@ typedef struct HlTrainResult {
 
 /* Trains params in place (they start as the global parameters, which are
  * also given as `global` for the proximal term).  Returns 0, or -1 when out
- * of memory (params unchanged). */
+ * of memory or when spec or cfg is not usable (nparams -1, batch_size < 1):
+ * params are then unchanged.  rng is the node's SHUFFLE stream.  res may be
+ * NULL: the two extra passes that compute its losses are then skipped.
+ * Allocates its work buffers once a call, never a step. */
 int hl_train_local(const HlModelOps *ops, const HlModelSpec *spec, const HlTrainConfig *cfg,
                    const HlDataset *ds, const double *global, double *params, HlRng *rng,
                    HlTrainResult *res);

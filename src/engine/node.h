@@ -1,0 +1,101 @@
+/*
+ * node.h - the node interface: how the coordinator talks to a site.
+ *
+ * Every node sits behind this one interface, whether it lives in this
+ * process (engine/local_node.c, over its own SQLite data) or behind a TLS
+ * connection (net/, a later issue).  The coordinator never reads a node's
+ * rows: it sends a request for one phase of a round and gets a response.
+ * Requests and responses are plain structs that the network layer will
+ * encode as frames, so every field is a number, a string or a vector of
+ * doubles, and nothing points into the coordinator's memory.
+ *
+ * The phases of a training run, in order:
+ *   SCHEMA  which table holds the model's features and target, and the
+ *           declared type of each column;
+ *   STATS   per feature: count, sum and sum of squares (numeric) or value
+ *           counts (text); per target: value counts or sums.  Only sums and
+ *           counts leave the node;
+ *   SETUP   the agreed encoding (means, deviations, vocabularies, labels)
+ *           and the validation split: the node loads and encodes its rows
+ *           once, and answers with its row counts;
+ *   TRAIN   one round: global parameters in, the node's trained parameters,
+ *           rows and losses out;
+ *   EVAL    parameters in, confusion counts, loss sums and score histograms
+ *           out (global metrics are computed from these, never from rows).
+ * Secure aggregation and differential privacy (issue 4) add phases of
+ * their own to the same exchange.
+ *
+ * Ownership: hl_msg_clear() frees what a message holds; a node's exchange()
+ * fills a zeroed response that the caller clears.
+ */
+#ifndef HL_NODE_H
+#define HL_NODE_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+typedef enum HlMsgType {
+    HL_MSG_SCHEMA = 1,
+    HL_MSG_STATS,
+    HL_MSG_SETUP,
+    HL_MSG_TRAIN,
+    HL_MSG_EVAL
+} HlMsgType;
+
+typedef enum HlColKind { HL_COL_NUMERIC = 1, HL_COL_TEXT } HlColKind;
+
+/* Value counts of a text column or of a classification target. */
+typedef struct HlCounts {
+    char **values;              /* owned, sorted */
+    int64_t *counts;
+    int n;
+} HlCounts;
+
+typedef struct HlMsg {
+    HlMsgType type;
+    /* request fields */
+    char *source;               /* SCHEMA: the model's source option, or NULL */
+    char **columns;             /* features then target (the target last) */
+    int ncolumns;
+    uint64_t seed;              /* SETUP: validation split stream; TRAIN: shuffle stream */
+    int round;
+    double validation_split;
+    double *params;             /* TRAIN, EVAL: global parameters */
+    int nparams;
+    char *encoding;             /* SETUP: the encoding plan (encode.h's text form) */
+    char *train_config;         /* TRAIN: model spec and local training options (JSON) */
+    int eval_split;             /* EVAL: 0 training rows, 1 validation rows, 2 all */
+    /* response fields */
+    char *table;                /* SCHEMA: the table chosen at the node */
+    HlColKind *kinds;           /* SCHEMA: per column */
+    int64_t rows, rows_train, rows_valid, rows_skipped;
+    double *sums, *sumsq;       /* STATS: per column (numeric) */
+    int64_t *nonnull;           /* STATS: per column */
+    HlCounts *vocab;            /* STATS: per column (text, and a class target) */
+    double loss_before, loss_after;  /* TRAIN */
+    double *metrics;            /* EVAL: counts and sums, layout in engine/eval.h */
+    int nmetrics;
+} HlMsg;
+
+void hl_msg_clear(HlMsg *m);
+
+typedef struct HlNode HlNode;
+
+typedef struct HlNodeOps {
+    const char *kind;           /* "local", "tls" */
+    /* One request, one response.  A failed exchange fills *err (the node's
+     * own message, e.g. "table 'x' has no column 'bmi'") and leaves the
+     * node usable for the next round. */
+    int (*exchange)(HlNode *n, const HlMsg *req, HlMsg *resp, hl_err *err);
+    void (*close)(HlNode *n);
+} HlNodeOps;
+
+struct HlNode {
+    const HlNodeOps *ops;
+    int64_t id;                 /* catalog id */
+    char *name;
+    void *impl;                 /* the kind's own state */
+};
+
+#endif
