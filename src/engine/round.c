@@ -1,0 +1,172 @@
+/* round.c - one training round; see round.h. */
+#include "round.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helios.h"
+
+double hl_now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int hl_round_threads(void)
+{
+    const char *env = getenv("HELIOS_THREADS");
+    if (env && *env) {
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (!*end && v >= 1 && v <= 256)
+            return (int)v;
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores >= 1 && cores <= 256 ? (int)cores : 1;
+}
+
+typedef struct Work {
+    const HlRoundIn *in;
+    HlRoundOut *out;
+    HlMsg *resp;                /* n responses */
+    atomic_int next;
+} Work;
+
+static void train_one(Work *w, int i)
+{
+    const HlRoundIn *in = w->in;
+    HlRoundNode *rn = &w->out->node[i];
+    HlMsg req;
+    memset(&req, 0, sizeof req);
+    req.type = HL_MSG_TRAIN;
+    req.round = in->round;
+    req.seed = in->seed;
+    req.params = (double *)in->global;  /* read only: the request is const to the node */
+    req.nparams = in->p;
+    req.train_config = (char *)in->train_config;
+    hl_err_clear(&rn->err);
+    double t0 = hl_now_seconds();
+    HlNode *node = in->nodes[i];
+    int rc = node->ops->exchange(node, &req, &w->resp[i], &rn->err);
+    rn->seconds = hl_now_seconds() - t0;
+    if (rc == HELIOS_OK && w->resp[i].nparams != in->p)
+        rc = hl_err_set(&rn->err, HELIOS_ERROR, -1,
+                        "node '%s' sent %d parameters, expected %d", node->name,
+                        w->resp[i].nparams, in->p);
+    rn->ok = rc == HELIOS_OK;
+    if (rn->ok) {
+        rn->rows = w->resp[i].rows_train;
+        rn->loss_before = w->resp[i].loss_before;
+        rn->loss_after = w->resp[i].loss_after;
+    }
+}
+
+static void *worker(void *arg)
+{
+    Work *w = arg;
+    for (;;) {
+        int i = atomic_fetch_add(&w->next, 1);
+        if (i >= w->in->n)
+            return NULL;
+        train_one(w, i);
+    }
+}
+
+/* Trains every node, on up to in->threads threads (the calling one too). */
+static void train_all(Work *w)
+{
+    int t = w->in->threads < w->in->n ? w->in->threads : w->in->n;
+    pthread_t tid[256];
+    int started = 0;
+    for (int k = 1; k < t && k < 256; k++)
+        if (pthread_create(&tid[started], NULL, worker, w) == 0)
+            started++;
+    worker(w);
+    for (int k = 0; k < started; k++)
+        pthread_join(tid[k], NULL);
+}
+
+int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err)
+{
+    Work w = { .in = in, .out = out };
+    atomic_init(&w.next, 0);
+    w.resp = calloc((size_t)(in->n ? in->n : 1), sizeof *w.resp);
+    const double **models = calloc((size_t)(in->n ? in->n : 1), sizeof *models);
+    double *weights = calloc((size_t)(in->n ? in->n : 1), sizeof *weights);
+    int rc = HELIOS_OK;
+    if (!w.resp || !models || !weights) {
+        rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+        goto done;
+    }
+    double t0 = hl_now_seconds();
+    train_all(&w);
+    out->train_seconds = hl_now_seconds() - t0;
+
+    /* Collect in node order: the aggregate does not depend on timing. */
+    int m = 0, first_bad = -1;
+    int64_t rows = 0;
+    double lsum = 0;
+    for (int i = 0; i < in->n; i++) {
+        const HlRoundNode *rn = &out->node[i];
+        if (!rn->ok) {
+            if (first_bad < 0)
+                first_bad = i;
+            continue;
+        }
+        models[m] = w.resp[i].params;
+        weights[m] = in->weighted ? (double)(rn->rows > 0 ? rn->rows : 0) : 1.0;
+        rows += rn->rows;
+        lsum += rn->loss_before * (double)rn->rows;
+        m++;
+    }
+    out->participated = m;
+    out->dropped = in->n - m;
+    out->bytes_sent = (int64_t)in->n * in->p * 8;
+    out->bytes_received = (int64_t)m * in->p * 8;
+    if (m < in->min_nodes || m == 0) {
+        if (first_bad >= 0)
+            rc = hl_err_set(err, HELIOS_ERROR, -1,
+                            "round %d: %d of %d nodes answered, %d needed; node '%s': %s",
+                            in->round, m, in->n, in->min_nodes > 0 ? in->min_nodes : 1,
+                            in->nodes[first_bad]->name, out->node[first_bad].err.msg);
+        else
+            rc = hl_err_set(err, HELIOS_ERROR, -1, "round %d: no node took part", in->round);
+        goto done;
+    }
+    if (in->weighted && rows == 0) {
+        for (int k = 0; k < m; k++)
+            weights[k] = 1.0;
+    }
+    out->loss = rows > 0 ? lsum / (double)rows : 0;
+    double mean = 0, var = 0;
+    for (int i = 0; i < in->n; i++)
+        if (out->node[i].ok)
+            mean += out->node[i].loss_before / m;
+    for (int i = 0; i < in->n; i++)
+        if (out->node[i].ok)
+            var += (out->node[i].loss_before - mean) * (out->node[i].loss_before - mean) / m;
+    out->node_variance = var;
+
+    t0 = hl_now_seconds();
+    int arc = in->agg->aggregate(in->aggcfg, in->global, models, weights, m, in->p,
+                                 in->agg_state, out->global);
+    out->aggregate_seconds = hl_now_seconds() - t0;
+    if (arc == -2)
+        rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    else if (arc != 0)
+        rc = hl_err_set(err, HELIOS_ERROR, -1,
+                        "round %d: aggregation '%s' cannot combine %d node updates",
+                        in->round, in->agg->name, m);
+done:
+    for (int i = 0; w.resp && i < in->n; i++)
+        hl_msg_clear(&w.resp[i]);
+    free(w.resp);
+    free(models);
+    free(weights);
+    return rc;
+}
