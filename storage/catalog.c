@@ -1,8 +1,11 @@
 /*
  * catalog.c - the catalog's connection set-up, migrations, transactions and
- * protection.  The typed accessors of catalog objects are in catobj.c.
- * See catalog.h for what is promised.
+ * protection, and the helpers the storage modules share (catalog_int.h:
+ * errors, the BLOB codec of parameter vectors, JSON checks).  The typed
+ * accessors of catalog objects are in catobj.c, of training history in
+ * runs.c and versions.c.  See catalog.h and runs.h for what is promised.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +60,123 @@ static int64_t query_int(sqlite3 *db, const char *sql, hl_err *err)
         hl_cat_dberr(db, err, "cannot read the catalog");
     sqlite3_finalize(q);
     return v;
+}
+
+/* ---- values and lookups shared by runs.c and versions.c ------------------- */
+
+/*
+ * Parameter vectors: IEEE-754 binary64, least significant byte first, 8
+ * bytes a value and nothing else.  The bytes are placed by shifts of the
+ * value's bit pattern, not by memcpy of the double, so that the format is
+ * the same on a big-endian machine.
+ */
+int hl_cat_bind_doubles(sqlite3_stmt *q, int i, const double *v, size_t n, hl_err *err)
+{
+    if (!v || n == 0)
+        return sqlite3_bind_null(q, i) == SQLITE_OK ? HELIOS_OK
+               : hl_err_set(err, HELIOS_ERROR, -1, "cannot bind a parameter vector");
+    if (n > (size_t)0x7fffffff / 8)
+        return hl_err_set(err, HELIOS_ERROR, -1,
+                          "a vector of %zu values is too big for the catalog", n);
+    unsigned char *b = sqlite3_malloc64((sqlite3_uint64)n * 8);
+    if (!b)
+        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    for (size_t k = 0; k < n; k++) {
+        uint64_t bits;
+        memcpy(&bits, &v[k], 8);
+        for (int j = 0; j < 8; j++)
+            b[k * 8 + (size_t)j] = (unsigned char)(bits >> (8 * j));
+    }
+    /* SQLite frees b even when the bind fails. */
+    int rc = sqlite3_bind_blob64(q, i, b, (sqlite3_uint64)n * 8, sqlite3_free);
+    if (rc == SQLITE_NOMEM)
+        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    if (rc != SQLITE_OK)
+        return hl_err_set(err, HELIOS_ERROR, -1,
+                          "a vector of %zu values is too big for the catalog (%s)", n,
+                          sqlite3_errstr(rc));
+    return HELIOS_OK;
+}
+
+int hl_cat_column_doubles(sqlite3_stmt *q, int i, double **v, size_t *n, const char *what,
+                          hl_err *err)
+{
+    const unsigned char *b = sqlite3_column_blob(q, i);
+    int bytes = sqlite3_column_bytes(q, i);
+    *v = NULL;
+    *n = 0;
+    if (!b || bytes == 0)
+        return HELIOS_OK;
+    if (bytes % 8 != 0)
+        return hl_err_set(err, HELIOS_ERROR, -1,
+                          "the catalog is damaged: %s are %d bytes, not a whole number of "
+                          "8-byte values", what, bytes);
+    size_t count = (size_t)bytes / 8;
+    double *d = malloc(count * sizeof *d);
+    if (!d)
+        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    for (size_t k = 0; k < count; k++) {
+        uint64_t bits = 0;
+        for (int j = 0; j < 8; j++)
+            bits |= (uint64_t)b[k * 8 + (size_t)j] << (8 * j);
+        memcpy(&d[k], &bits, 8);
+    }
+    *v = d;
+    *n = count;
+    return HELIOS_OK;
+}
+
+char *hl_cat_dup_column(sqlite3_stmt *q, int i, int *oom)
+{
+    const char *s = (const char *)sqlite3_column_text(q, i);
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        *oom = 1;
+    return d;
+}
+
+int hl_cat_model_name(sqlite3 *db, int64_t model_id, char **name, hl_err *err)
+{
+    sqlite3_stmt *q;
+    *name = NULL;
+    int rc = hl_cat_prepare(db, "SELECT name FROM hl_model WHERE id = ?1", &q, err,
+                            "cannot read the catalog");
+    if (rc != HELIOS_OK)
+        return rc;
+    sqlite3_bind_int64(q, 1, model_id);
+    int step = sqlite3_step(q);
+    int oom = 0;
+    if (step == SQLITE_ROW)
+        *name = hl_cat_dup_column(q, 0, &oom);
+    if (oom)
+        rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    else if (step == SQLITE_DONE)
+        rc = hl_err_set(err, HELIOS_NOTFOUND, -1, "federated model with id %lld does not exist",
+                        (long long)model_id);
+    else if (step != SQLITE_ROW)
+        rc = hl_cat_dberr(db, err, "cannot read the catalog");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int hl_cat_check_json(sqlite3 *db, const char *json, int object, const char *what, hl_err *err)
+{
+    sqlite3_stmt *q;
+    int rc = hl_cat_prepare(db, "SELECT json_valid(?1) AND (NOT ?2 OR json_type(?1) = 'object')",
+                            &q, err, "cannot check JSON");
+    if (rc != HELIOS_OK)
+        return rc;
+    sqlite3_bind_text(q, 1, json, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, object);
+    if (sqlite3_step(q) != SQLITE_ROW)
+        rc = hl_cat_dberr(db, err, "cannot check JSON");
+    else if (!sqlite3_column_int(q, 0))
+        rc = hl_err_set(err, HELIOS_MISUSE, -1, "%s must be %s; found: %.80s", what,
+                        object ? "a JSON object" : "JSON", json);
+    sqlite3_finalize(q);
+    return rc;
 }
 
 /* ---- protection ------------------------------------------------------------ */
@@ -252,6 +372,51 @@ void hl_cat_rollback(sqlite3 *db)
     sqlite3_exec(db, "ROLLBACK TO hl_stmt; RELEASE hl_stmt", NULL, NULL, NULL);
 }
 
+/*
+ * A transaction of its own for a write of several statements, all or
+ * nothing.  Inside the caller's transaction it is a savepoint.  Outside
+ * one it is BEGIN IMMEDIATE, which waits (busy timeout) for the write lock
+ * before reading: a deferred transaction that read first could fail to
+ * upgrade with SQLITE_BUSY when another connection wrote meanwhile, as the
+ * shell's does while training commits rounds on its own.
+ */
+int hl_cat_txn_begin(sqlite3 *db, int *own, hl_err *err)
+{
+    *own = sqlite3_get_autocommit(db);
+    int rc = hl_cat_exec(db, *own ? "BEGIN IMMEDIATE" : "SAVEPOINT hl_runs", err,
+                         "cannot start a catalog transaction");
+    if (rc == HELIOS_OK)
+        hl_cat_lift(db);
+    return rc;
+}
+
+int hl_cat_txn_end(sqlite3 *db, int own, int rc, hl_err *err)
+{
+    if (rc == HELIOS_OK)
+        rc = hl_cat_exec(db, own ? "COMMIT" : "RELEASE hl_runs", err,
+                         "cannot commit the catalog change");
+    if (rc != HELIOS_OK)
+        sqlite3_exec(db, own ? "ROLLBACK" : "ROLLBACK TO hl_runs; RELEASE hl_runs", NULL, NULL,
+                     NULL);
+    hl_cat_unlift(db);
+    return rc;
+}
+
+int hl_cat_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **q, hl_err *err, const char *doing)
+{
+    *q = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, q, NULL) == SQLITE_OK)
+        return HELIOS_OK;
+    return hl_cat_dberr(db, err, doing);
+}
+
+int hl_cat_step_done(sqlite3 *db, sqlite3_stmt *q, hl_err *err, const char *doing)
+{
+    int rc = sqlite3_step(q) == SQLITE_DONE ? HELIOS_OK : hl_cat_dberr(db, err, doing);
+    sqlite3_finalize(q);
+    return rc;
+}
+
 /* ---- migrations ------------------------------------------------------------ */
 
 /*
@@ -265,8 +430,106 @@ typedef struct CatMigration {
     const char *sql;
 } CatMigration;
 
+/*
+ * Version 2: training history.  A run is one START (or RESUME) of a
+ * model's training; each committed round adds an hl_round row with its
+ * nodes and phases, and updates the run's latest parameters, so that a
+ * killed process resumes from the last committed round.  A run that ends
+ * well becomes the model's next version, which now carries what prediction
+ * needs.  Conventions are those of schema.sql; parameters and optimizer
+ * state are BLOBs of little-endian IEEE-754 binary64 values (storage/runs.h).
+ * Dropping a model drops its runs, rounds, versions and checkpoint rows.
+ */
+static const char migration_2_sql[] =
+    /* status: 'running' until it ends 'converged' or 'completed' (both
+     * success: a version is made), 'stopped' (STOP FEDERATED TRAINING),
+     * 'failed' (error says why) or 'interrupted' (the process died).
+     * rounds_done is the number of the last committed round. */
+    "CREATE TABLE hl_run (\n"
+    "    id              INTEGER PRIMARY KEY,\n"
+    "    model_id        INTEGER NOT NULL REFERENCES hl_model(id) ON DELETE CASCADE,\n"
+    "    status          TEXT NOT NULL DEFAULT 'running' CHECK (status IN\n"
+    "                    ('running', 'converged', 'completed', 'stopped', 'failed', 'interrupted')),\n"
+    "    started_at      TEXT NOT NULL DEFAULT (datetime('now')),\n"
+    "    updated_at      TEXT NOT NULL DEFAULT (datetime('now')),\n"
+    "    finished_at     TEXT,\n"
+    "    options         TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(options)),\n"
+    "    plan            TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(plan)),\n"
+    "    spec            TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(spec)),\n"
+    "    error           TEXT,\n"
+    "    rounds_planned  INTEGER NOT NULL DEFAULT 0 CHECK (rounds_planned >= 0),\n"
+    "    rounds_done     INTEGER NOT NULL DEFAULT 0 CHECK (rounds_done >= 0),\n"
+    "    params          BLOB,\n"
+    "    server_state    BLOB\n"
+    ");\n"
+    "CREATE INDEX hl_run_model ON hl_run(model_id);\n"
+    /* At most one running run per model. */
+    "CREATE UNIQUE INDEX hl_run_running ON hl_run(model_id) WHERE status = 'running';\n"
+    /* loss_delta: global_loss minus the previous round's of the same run. */
+    "CREATE TABLE hl_round (\n"
+    "    id                  INTEGER PRIMARY KEY,\n"
+    "    run_id              INTEGER NOT NULL REFERENCES hl_run(id) ON DELETE CASCADE,\n"
+    "    model_id            INTEGER NOT NULL REFERENCES hl_model(id) ON DELETE CASCADE,\n"
+    "    round_number        INTEGER NOT NULL CHECK (round_number >= 1),\n"
+    "    timestamp           TEXT NOT NULL DEFAULT (datetime('now')),\n"
+    "    duration_seconds    REAL NOT NULL DEFAULT 0,\n"
+    "    global_loss         REAL,\n"
+    "    global_accuracy     REAL,\n"
+    "    participating_nodes INTEGER NOT NULL DEFAULT 0,\n"
+    "    dropped_nodes       INTEGER NOT NULL DEFAULT 0,\n"
+    "    communication_bytes INTEGER NOT NULL DEFAULT 0,\n"
+    "    learning_rate       REAL,\n"
+    "    loss_delta          REAL,\n"
+    "    node_variance       REAL,\n"
+    "    privacy_consumed_epsilon REAL NOT NULL DEFAULT 0,\n"
+    "    UNIQUE (run_id, round_number)\n"
+    ");\n"
+    "CREATE INDEX hl_round_model ON hl_round(model_id);\n"
+    /* node_name is copied so that history outlives a dropped node. */
+    "CREATE TABLE hl_round_node (\n"
+    "    id               INTEGER PRIMARY KEY,\n"
+    "    round_id         INTEGER NOT NULL REFERENCES hl_round(id) ON DELETE CASCADE,\n"
+    "    node_id          INTEGER REFERENCES hl_node(id) ON DELETE SET NULL,\n"
+    "    node_name        TEXT NOT NULL COLLATE NOCASE,\n"
+    "    rows             INTEGER NOT NULL DEFAULT 0 CHECK (rows >= 0),\n"
+    "    loss_before      REAL,\n"
+    "    loss_after       REAL,\n"
+    "    duration_seconds REAL NOT NULL DEFAULT 0,\n"
+    "    UNIQUE (round_id, node_name)\n"
+    ");\n"
+    "CREATE INDEX hl_round_node_node ON hl_round_node(node_id);\n"
+    "CREATE TABLE hl_round_phase (\n"
+    "    round_id         INTEGER NOT NULL REFERENCES hl_round(id) ON DELETE CASCADE,\n"
+    "    phase            TEXT NOT NULL CHECK (phase IN\n"
+    "                     ('distribution', 'local_training', 'aggregation', 'evaluation', 'persist')),\n"
+    "    duration_seconds REAL NOT NULL DEFAULT 0,\n"
+    "    cpu_seconds      REAL NOT NULL DEFAULT 0,\n"
+    "    memory_bytes     INTEGER NOT NULL DEFAULT 0,\n"
+    "    bytes_sent       INTEGER NOT NULL DEFAULT 0,\n"
+    "    bytes_received   INTEGER NOT NULL DEFAULT 0,\n"
+    "    PRIMARY KEY (round_id, phase)\n"
+    ");\n"
+    /* What prediction needs travels with the version. */
+    "ALTER TABLE hl_model_version ADD COLUMN run_id INTEGER REFERENCES hl_run(id) ON DELETE SET NULL;\n"
+    "ALTER TABLE hl_model_version ADD COLUMN plan TEXT CHECK (plan IS NULL OR json_valid(plan));\n"
+    "ALTER TABLE hl_model_version ADD COLUMN spec TEXT CHECK (spec IS NULL OR json_valid(spec));\n"
+    /* CHECKPOINT FEDERATED TRAINING m TO 'path': one row per file written. */
+    "CREATE TABLE hl_checkpoint (\n"
+    "    id           INTEGER PRIMARY KEY,\n"
+    "    model_id     INTEGER NOT NULL REFERENCES hl_model(id) ON DELETE CASCADE,\n"
+    "    run_id       INTEGER REFERENCES hl_run(id) ON DELETE SET NULL,\n"
+    "    path         TEXT NOT NULL,\n"
+    "    round_number INTEGER NOT NULL CHECK (round_number >= 0),\n"
+    "    created_at   TEXT NOT NULL DEFAULT (datetime('now')),\n"
+    "    size_bytes   INTEGER NOT NULL CHECK (size_bytes >= 0),\n"
+    "    checksum     TEXT NOT NULL,\n"
+    "    UNIQUE (model_id, path)\n"
+    ");\n"
+    "CREATE INDEX hl_checkpoint_run ON hl_checkpoint(run_id);\n";
+
 static const CatMigration cat_migrations[] = {
-    {1, hl_schema_sql},
+    {1, hl_schema_sql},         /* storage/schema.sql */
+    {2, migration_2_sql},
 };
 
 _Static_assert(sizeof cat_migrations / sizeof cat_migrations[0] == HL_CAT_SCHEMA_VERSION,

@@ -30,8 +30,12 @@
  *    must not install another authorizer.
  *
  * Status values: workspaces 'active'; nodes 'registered' until the engine
- * reaches them; models 'defined' until trained; alerts 'enabled';
- * aggregation functions 'defined'; extensions 'installed'.
+ * reaches them; models 'defined' until trained, then 'training' while a run
+ * runs and 'trained' once they have a version (storage/runs.h); alerts
+ * 'enabled'; aggregation functions 'defined'; extensions 'installed'.
+ *
+ * Training history (runs, rounds, model versions, checkpoint rows) has its
+ * own accessors in storage/runs.h.
  */
 #ifndef HL_CATALOG_H
 #define HL_CATALOG_H
@@ -42,7 +46,7 @@
 #include "../src/err.h"
 
 /* Current schema version (PRAGMA user_version after hl_cat_open). */
-#define HL_CAT_SCHEMA_VERSION 1
+#define HL_CAT_SCHEMA_VERSION 2
 
 typedef enum HlCatKind {
     HL_CAT_WORKSPACE = 0,       /* hl_workspace */
@@ -135,6 +139,11 @@ int hl_cat_set_options(sqlite3 *db, HlCatKind k, int64_t id, const char *options
  * An aggregation function that a model uses (option aggregation) is not
  * dropped.  Does not audit. */
 int hl_cat_drop(sqlite3 *db, HlCatKind k, int64_t id, int cascade, hl_err *err);
+
+/* Every object of kind k (inside workspace ws_id when ws_id != 0), in
+ * creation order: *out (free with hl_cat_list_free) and *n. */
+int hl_cat_list(sqlite3 *db, HlCatKind k, int64_t ws_id, HlCatObj **out, int *n, hl_err *err);
+void hl_cat_list_free(HlCatObj *v, int n);
 
 /* Number of objects of kind k (inside workspace ws_id when ws_id != 0), or
  * -1 when the catalog cannot be read. */

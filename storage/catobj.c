@@ -543,3 +543,49 @@ int hl_cat_audit(sqlite3 *db, const char *action, HlCatKind k, const char *name,
     sqlite3_bind_text(q, 5, detail, -1, SQLITE_STATIC);
     return run_write(db, q, err, "cannot write the audit log");
 }
+
+int hl_cat_list(sqlite3 *db, HlCatKind k, int64_t ws_id, HlCatObj **out, int *n, hl_err *err)
+{
+    const CatKindDef *d = kind_def(k, err);
+    *out = NULL;
+    *n = 0;
+    if (!d)
+        return err->code;
+    sqlite3_stmt *q = select_objs(db, d, d->in_ws && ws_id ? "o.ws_id = ?1" : "1", err);
+    if (!q)
+        return err->code;
+    if (d->in_ws && ws_id)
+        sqlite3_bind_int64(q, 1, ws_id);
+    HlCatObj *v = NULL;
+    int cnt = 0, cap = 0, rc = HELIOS_OK, s;
+    while (rc == HELIOS_OK && (s = sqlite3_step(q)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            HlCatObj *nv = realloc(v, sizeof *v * (size_t)(cap = cap ? cap * 2 : 16));
+            if (!nv) {
+                rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+                break;
+            }
+            v = nv;
+        }
+        rc = fill_obj(q, &v[cnt], err);
+        if (rc == HELIOS_OK)
+            cnt++;
+    }
+    if (rc == HELIOS_OK && s != SQLITE_DONE)
+        rc = hl_cat_dberr(db, err, "cannot read the catalog");
+    sqlite3_finalize(q);
+    if (rc != HELIOS_OK) {
+        hl_cat_list_free(v, cnt);
+        return rc;
+    }
+    *out = v;
+    *n = cnt;
+    return HELIOS_OK;
+}
+
+void hl_cat_list_free(HlCatObj *v, int n)
+{
+    for (int i = 0; v && i < n; i++)
+        hl_cat_obj_clear(&v[i]);
+    free(v);
+}

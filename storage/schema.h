@@ -6,7 +6,10 @@
  *
  *     sh $(srcdir)/storage/embed.sh $(srcdir)/storage/schema.sql storage/schema_sql.c
  *
- * Only storage/catalog.c uses it, as the SQL of migration 1.
+ * storage/catalog.c runs it as the SQL of migration 1; later migrations
+ * (version 2: training history) are in catalog.c.  It stays the version-1
+ * schema for good, so tests can build a version-1 catalog from it and
+ * check that it upgrades in place.
  */
 #ifndef HL_SCHEMA_H
 #define HL_SCHEMA_H

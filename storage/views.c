@@ -7,6 +7,13 @@
  * added.  Views whose rows arrive with a later capability already have
  * their final columns, so that a query naming them prepares today and fails
  * only when it runs, with "not implemented yet".
+ *
+ * Training history (storage/runs.h): the per-round views of a model show
+ * the rounds of its latest run (a new START replaces them; RESUME goes on
+ * with the same run); a model never trained shows no rows.  Units are
+ * decimal: communication_mb and network_*_mb are bytes / 10^6,
+ * memory_usage_gb is bytes / 10^9.  cpu_usage_percent is CPU time over
+ * wall time, so a phase that keeps 4 threads busy shows 400.
  */
 #include <stddef.h>
 #include <strings.h>
@@ -23,6 +30,31 @@ static const char *const compliance_modes[] = {"HIPAA", "GDPR", "BOTH", NULL};
 #define WS_OPT(col, name) "hl_option('workspace', " col ".options, '" name "')"
 #define NODE_OPT(name) "hl_option('node', n.options, '" name "')"
 #define MODEL_OPT(name) "hl_option('model', m.options, '" name "')"
+
+/* The rounds of model m's latest run (the run with the highest id). */
+#define LATEST_ROUNDS "JOIN hl_round r ON r.run_id = " \
+    "(SELECT max(x.id) FROM hl_run x WHERE x.model_id = m.id) "
+
+/* Phases in the order a round runs them. */
+#define PHASE_ORDER "CASE p.phase WHEN 'distribution' THEN 1 WHEN 'local_training' THEN 2 " \
+    "WHEN 'aggregation' THEN 3 WHEN 'evaluation' THEN 4 ELSE 5 END"
+
+/*
+ * A node's participation, over every round it took part in (all models,
+ * all runs): rounds, mean local time, the time of its latest round, and
+ * contribution_score, the node's mean share of a round's training rows
+ * (its FedAvg weight when aggregation is weighted by rows): 1/k for k
+ * equal nodes, in [0, 1], NULL before its first round.
+ */
+#define NODE_ROUNDS \
+    "LEFT JOIN (SELECT rn.node_id, count(*) AS rounds, avg(rn.duration_seconds) AS secs, " \
+    "max(r.timestamp) AS seen, avg(CAST(rn.rows AS REAL) / t.total) AS score, " \
+    "(SELECT y.rows FROM hl_round_node y WHERE y.node_id = rn.node_id " \
+    "ORDER BY y.round_id DESC LIMIT 1) AS last_rows " \
+    "FROM hl_round_node rn JOIN hl_round r ON r.id = rn.round_id " \
+    "JOIN (SELECT round_id, sum(rows) AS total FROM hl_round_node GROUP BY round_id) t " \
+    "ON t.round_id = rn.round_id " \
+    "WHERE rn.node_id IS NOT NULL GROUP BY rn.node_id) s ON s.node_id = n.id "
 
 static const HlView views[] = {
     /* ---- with rows now ---------------------------------------------------- */
@@ -45,10 +77,16 @@ static const HlView views[] = {
      "rounds_participated INTEGER, avg_round_time_seconds REAL, dataset_size INTEGER, "
      "contribution_score REAL, endpoint TEXT, data_residency TEXT, registered_at TEXT",
      0, {{0}},
-     "SELECT w.name, n.name, n.status, n.last_seen, 0, NULL, "
-     "json_extract(n.options, '$.dataset_size'), NULL, " NODE_OPT("endpoint") ", "
-     NODE_OPT("data_residency") ", n.created_at "
-     "FROM hl_node n JOIN hl_workspace w ON w.id = n.ws_id ORDER BY w.id, n.id",
+     /* last_seen: the engine's heartbeat or the node's latest round,
+      * whichever is later; dataset_size: as declared, else the rows of
+      * its latest round. */
+     "SELECT w.name, n.name, n.status, "
+     "nullif(max(coalesce(n.last_seen, ''), coalesce(s.seen, '')), ''), "
+     "coalesce(s.rounds, 0), s.secs, "
+     "coalesce(json_extract(n.options, '$.dataset_size'), s.last_rows), s.score, "
+     NODE_OPT("endpoint") ", " NODE_OPT("data_residency") ", n.created_at "
+     "FROM hl_node n JOIN hl_workspace w ON w.id = n.ws_id " NODE_ROUNDS
+     "ORDER BY w.id, n.id",
      NULL,
      "one row per node: status ('registered' until the engine reaches it), participation"},
 
@@ -138,37 +176,65 @@ static const HlView views[] = {
      NULL,
      "every change to the catalog, oldest first"},
 
-    /* ---- waiting for a later capability ------------------------------------ */
+    /* ---- training history (storage/runs.h) ----------------------------------- */
     {"federated_training_status",
      "model_name TEXT COLLATE NOCASE, round_number INTEGER, status TEXT, global_loss REAL, "
      "global_accuracy REAL, participating_nodes INTEGER, round_duration_seconds REAL, "
      "timestamp TEXT",
-     1, {MODEL_ARG}, NULL,
-     "federated_training_status() shows training rounds, which arrive with federated training",
-     "the rounds of a model's training so far, with loss and accuracy"},
+     1, {MODEL_ARG},
+     /* status is the run's: running, converged, completed, stopped, ... */
+     "SELECT m.name, r.round_number, u.status, r.global_loss, r.global_accuracy, "
+     "r.participating_nodes, r.duration_seconds, r.timestamp "
+     "FROM hl_model m " LATEST_ROUNDS "JOIN hl_run u ON u.id = r.run_id "
+     "WHERE m.name = ?1 ORDER BY r.round_number",
+     NULL,
+     "the rounds of a model's latest training, with its status, loss and accuracy"},
 
     {"federated_training_metrics",
      "round_number INTEGER, timestamp TEXT, global_loss REAL, global_accuracy REAL, "
      "participating_nodes INTEGER, dropped_nodes INTEGER, round_duration_seconds REAL, "
      "communication_mb REAL, privacy_consumed_epsilon REAL",
-     1, {MODEL_ARG}, NULL,
-     "federated_training_metrics() shows per-round training metrics, which arrive with federated training",
+     1, {MODEL_ARG},
+     "SELECT r.round_number, r.timestamp, r.global_loss, r.global_accuracy, "
+     "r.participating_nodes, r.dropped_nodes, r.duration_seconds, "
+     "r.communication_bytes / 1e6, r.privacy_consumed_epsilon "
+     "FROM hl_model m " LATEST_ROUNDS "WHERE m.name = ?1 ORDER BY r.round_number",
+     NULL,
      "per round: loss, accuracy, nodes, duration, traffic and privacy spent"},
 
     {"federated_convergence_diagnostics",
      "round_number INTEGER, global_loss REAL, loss_delta REAL, node_variance REAL, "
      "learning_rate REAL",
-     1, {MODEL_ARG}, NULL,
-     "federated_convergence_diagnostics() shows per-round convergence figures, which arrive with federated training",
+     1, {MODEL_ARG},
+     "SELECT r.round_number, r.global_loss, r.loss_delta, r.node_variance, r.learning_rate "
+     "FROM hl_model m " LATEST_ROUNDS "WHERE m.name = ?1 ORDER BY r.round_number",
+     NULL,
      "per round: loss, its change, the variance between nodes, the learning rate"},
 
     {"federated_performance_metrics",
      "model_name TEXT COLLATE NOCASE, round_number INTEGER, phase TEXT, duration_seconds REAL, "
      "cpu_usage_percent REAL, memory_usage_gb REAL, network_sent_mb REAL, "
      "network_received_mb REAL",
-     0, {{0}}, NULL,
-     "federated_performance_metrics shows the time and traffic of each round's phases, which arrive with federated training",
-     "per round and phase: duration, CPU, memory and traffic"},
+     0, {{0}},
+     "SELECT m.name, r.round_number, p.phase, p.duration_seconds, "
+     "CASE WHEN p.duration_seconds > 0 THEN p.cpu_seconds / p.duration_seconds * 100 END, "
+     "p.memory_bytes / 1e9, p.bytes_sent / 1e6, p.bytes_received / 1e6 "
+     "FROM hl_model m " LATEST_ROUNDS "JOIN hl_round_phase p ON p.round_id = r.id "
+     "ORDER BY m.id, r.round_number, " PHASE_ORDER,
+     NULL,
+     "per model, round and phase of its latest training: duration, CPU, memory and traffic"},
+
+    {"federated_checkpoints",
+     "model_name TEXT COLLATE NOCASE, path TEXT, round_number INTEGER, created_at TEXT, "
+     "size_bytes INTEGER, checksum TEXT",
+     1, {MODEL_ARG},
+     "SELECT m.name, c.path, c.round_number, c.created_at, c.size_bytes, c.checksum "
+     "FROM hl_model m JOIN hl_checkpoint c ON c.model_id = m.id "
+     "WHERE m.name = ?1 ORDER BY c.created_at, c.id",
+     NULL,
+     "the checkpoints written for a model, oldest first"},
+
+    /* ---- waiting for a later capability ------------------------------------ */
 
     {"federated_privacy_history",
      "timestamp TEXT, workspace_name TEXT COLLATE NOCASE, model_name TEXT COLLATE NOCASE, "
@@ -177,13 +243,6 @@ static const HlView views[] = {
      0, {{0}}, NULL,
      "federated_privacy_history shows the privacy ledger, which arrives with differential privacy accounting",
      "per round: epsilon spent and the noise and clipping that spent it"},
-
-    {"federated_checkpoints",
-     "model_name TEXT COLLATE NOCASE, path TEXT, round_number INTEGER, created_at TEXT, "
-     "size_bytes INTEGER, checksum TEXT",
-     1, {MODEL_ARG}, NULL,
-     "federated_checkpoints() lists training checkpoints, which arrive with federated training",
-     "the checkpoints written for a model"},
 
     {"federated_evaluate",
      "metric TEXT, value REAL, global_accuracy REAL, global_precision REAL, global_recall REAL, "

@@ -27,6 +27,33 @@
  *
  * Ownership: hl_msg_clear() frees what a message holds; a node's exchange()
  * fills a zeroed response that the caller clears.
+ *
+ * The fields each phase uses (request -> response):
+ *   SCHEMA  source, columns -> table, kinds, nonnull (per column, nvocab
+ *           entries), rows.
+ *           A column's kind at a node: numeric when every non-NULL value
+ *           is stored as INTEGER or REAL; text when one is TEXT or BLOB; a
+ *           column without values takes its declared type's affinity
+ *           (INTEGER, REAL, NUMERIC: numeric; none: numeric; else text).
+ *           The coordinator agrees on one kind per column with
+ *           hl_plan_kinds() (engine/plan.h).
+ *   STATS   source, columns, kinds (the agreed ones; NULL: the node's own)
+ *           -> kinds (those used), rows, rows_skipped (target NULL), and per
+ *           column over the rows whose target is not NULL: nonnull; sums
+ *           and sumsq of a numeric column (compensated sums, Neumaier
+ *           1974); vocab of a text column (at most HL_STATS_MAX_VALUES) and
+ *           of the target whatever its kind (at most HL_STATS_MAX_LABELS);
+ *           every per-column array has nvocab = ncolumns entries.
+ *   SETUP   source, encoding (its features and target are the columns),
+ *           seed, validation_split -> rows (read), rows_skipped (target
+ *           NULL or not encodable), rows_train, rows_valid.
+ *   TRAIN   train_config, params, seed, round -> params, rows_train,
+ *           loss_before, loss_after.
+ *   EVAL    train_config (the model spec), params, eval_split -> metrics
+ *           (engine/eval.h), rows (evaluated).
+ * The table is resolved by the same rule in every phase (the source option,
+ * else the one table with every column), so a node keeps no state but its
+ * encoded rows.
  */
 #ifndef HL_NODE_H
 #define HL_NODE_H
@@ -50,7 +77,18 @@ typedef struct HlCounts {
     char **values;              /* owned, sorted */
     int64_t *counts;
     int n;
+    int more;                   /* 1: the column has more distinct values than
+                                   were sent (the most frequent are sent, ties
+                                   by value) */
 } HlCounts;
+
+/* The most distinct values a node sends for one column in STATS: a text
+ * feature's HL_STATS_MAX_VALUES most frequent (the plan keeps at most
+ * HL_ENC_MAX_VOCAB of the union, so the plan's vocabulary is exact unless a
+ * node had to cut), the target's first HL_STATS_MAX_LABELS (enough to tell
+ * "more than 100 labels"). */
+#define HL_STATS_MAX_VALUES 10000
+#define HL_STATS_MAX_LABELS 101
 
 typedef struct HlMsg {
     HlMsgType type;
@@ -64,15 +102,19 @@ typedef struct HlMsg {
     double *params;             /* TRAIN, EVAL: global parameters */
     int nparams;
     char *encoding;             /* SETUP: the encoding plan (encode.h's text form) */
-    char *train_config;         /* TRAIN: model spec and local training options (JSON) */
+    char *train_config;         /* TRAIN, EVAL: model spec and local training options
+                                   (JSON, engine/plan.h) */
     int eval_split;             /* EVAL: 0 training rows, 1 validation rows, 2 all */
     /* response fields */
     char *table;                /* SCHEMA: the table chosen at the node */
-    HlColKind *kinds;           /* SCHEMA: per column */
+    HlColKind *kinds;           /* SCHEMA, STATS: per column (STATS: also in the request) */
     int64_t rows, rows_train, rows_valid, rows_skipped;
     double *sums, *sumsq;       /* STATS: per column (numeric) */
     int64_t *nonnull;           /* STATS: per column */
-    HlCounts *vocab;            /* STATS: per column (text, and a class target) */
+    HlCounts *vocab;            /* STATS: per column (text, and the target) */
+    int nvocab;                 /* SCHEMA, STATS: entries of each per-column array
+                                   of the response (kinds, nonnull, sums, sumsq,
+                                   vocab): the request's ncolumns */
     double loss_before, loss_after;  /* TRAIN */
     double *metrics;            /* EVAL: counts and sums, layout in engine/eval.h */
     int nmetrics;

@@ -38,7 +38,7 @@ ALTER FEDERATED MODEL m SET (features = ['y', 'x']);
 -- a repeated named argument: the second one
 SELECT wait_for_convergence('m', timeout_seconds => 1, timeout_seconds => 2);
 -- errors of views without arguments point at the view
-SELECT * FROM federated_performance_metrics;
+SELECT * FROM federated_privacy_history;
 DELETE FROM federated_models;
 -- reserved names, quoted or not, for tables and indexes
 CREATE TABLE "HL_X"(a);

@@ -86,7 +86,7 @@ static int64_t mk(sqlite3 *db, HlCatKind k, int64_t ws, const char *name)
     return id;
 }
 
-/* A new file gets schema version 1, foreign keys, WAL, every table. */
+/* A new file gets the current schema version, foreign keys, WAL, every table. */
 static void test_migrate_from_zero(void)
 {
     hl_err err;
@@ -94,16 +94,16 @@ static void test_migrate_from_zero(void)
     fresh_path("zero");
     sqlite3 *db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_OK);
-    CHECK_STR(one(db, "PRAGMA user_version"), "1");
+    CHECK_STR(one(db, "PRAGMA user_version"), "2");
     CHECK_STR(one(db, "PRAGMA foreign_keys"), "1");
     CHECK_STR(one(db, "PRAGMA journal_mode"), "wal");
     CHECK_STR(one(db, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master "
                       "WHERE type = 'table' ORDER BY name)"),
-              "hl_aggfunc hl_alert hl_audit hl_extension hl_model hl_model_version hl_node "
-              "hl_workspace");
+              "hl_aggfunc hl_alert hl_audit hl_checkpoint hl_extension hl_model hl_model_version "
+              "hl_node hl_round hl_round_node hl_round_phase hl_run hl_workspace");
     /* Opening again is a no-op. */
     CHECK_INT(hl_cat_open(db, 0, &err), HELIOS_OK);
-    CHECK_STR(one(db, "PRAGMA user_version"), "1");
+    CHECK_STR(one(db, "PRAGMA user_version"), "2");
     sqlite3_close(db);
     remove_db();
 }
@@ -120,7 +120,7 @@ static void test_user_tables_get_catalog(void)
     sqlite3_close(db);
     db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_OK);
-    CHECK_STR(one(db, "PRAGMA user_version"), "1");
+    CHECK_STR(one(db, "PRAGMA user_version"), "2");
     CHECK_STR(one(db, "SELECT sum(age) FROM patients"), "116");
     CHECK_STR(one(db, "SELECT count(*) FROM hl_workspace"), "0");
     sqlite3_close(db);
@@ -162,13 +162,13 @@ static void test_version_refused(void)
     sqlite3 *db = cat_open(&rc, &err);
     sqlite3_close(db);
     db = raw_open();
-    sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL);
+    sqlite3_exec(db, "PRAGMA user_version = 3", NULL, NULL, NULL);
     sqlite3_close(db);
     db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_ERROR);
-    CHECK_STR(err.msg, "the catalog in this database has schema version 2, newer than this "
-                       "build of helios understands (1); open it with a newer helios");
-    CHECK_STR(one(db, "PRAGMA user_version"), "2");
+    CHECK_STR(err.msg, "the catalog in this database has schema version 3, newer than this "
+                       "build of helios understands (2); open it with a newer helios");
+    CHECK_STR(one(db, "PRAGMA user_version"), "3");
     sqlite3_close(db);
     remove_db();
 
@@ -190,7 +190,7 @@ static void test_version_refused(void)
     sqlite3_close(db);
     db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_ERROR);
-    CHECK_STR(err.msg, "cannot add the helios catalog (schema version 1) to this database: "
+    CHECK_STR(err.msg, "cannot add the helios catalog (schema version 2) to this database: "
                        "table hl_node already exists");
     CHECK_STR(one(db, "PRAGMA user_version"), "0");
     CHECK_STR(one(db, "SELECT count(*) FROM sqlite_master WHERE name = 'hl_workspace'"), "0");
@@ -451,7 +451,7 @@ static void test_protection(void)
     CHECK_STR(hl_cat_protect_errmsg(db), "PRAGMA user_version belongs to the helios catalog "
                                          "(it holds the catalog's schema version)");
     CHECK_STR(one(db, "SELECT name FROM hl_workspace"), "w");
-    CHECK_STR(one(db, "PRAGMA user_version"), "1");
+    CHECK_STR(one(db, "PRAGMA user_version"), "2");
     CHECK_INT(sqlite3_exec(db, "CREATE TABLE mine(x); INSERT INTO mine VALUES (1)", NULL, NULL,
                            NULL), SQLITE_OK);
 

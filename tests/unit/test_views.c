@@ -1,9 +1,9 @@
 /*
  * test_views.c - the federated views and functions on a connection
  * (storage/views.c, src/sqlfn/vtab.c, src/sqlfn/functions.c): the rows of
- * each view that has rows now, computed by hand from a small catalog; the
- * argument errors; the messages of the views and functions that wait for
- * a later capability.
+ * each view that has rows now, computed by hand from a small catalog and a
+ * small training history; the argument errors; the messages of the views
+ * and functions that wait for a later capability.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +189,144 @@ static void test_model_views(void)
     }
 }
 
+/*
+ * A training history as storage/runs.c writes it, row by row: run 1 of
+ * customer_churn (stopped after one round) and run 2 (completed, three
+ * rounds), nodes node_1 (300 rows) and node_2 (100 rows, dropped in
+ * round 3), the phases of run 2's round 1, two checkpoints.  Model 'fresh'
+ * has no history.
+ */
+static void add_history(void)
+{
+    static const char history[] =
+        "INSERT INTO hl_run(id, model_id, status, rounds_planned, rounds_done) "
+        "SELECT 1, id, 'stopped', 3, 1 FROM hl_model WHERE name = 'customer_churn';"
+        "INSERT INTO hl_run(id, model_id, status, rounds_planned, rounds_done) "
+        "SELECT 2, id, 'completed', 3, 3 FROM hl_model WHERE name = 'customer_churn';"
+        "INSERT INTO hl_round(id, run_id, model_id, round_number, timestamp, duration_seconds, "
+        "global_loss, global_accuracy, participating_nodes, dropped_nodes, communication_bytes, "
+        "learning_rate, loss_delta, node_variance, privacy_consumed_epsilon) "
+        "SELECT v.column1, v.column2, m.id, v.column3, v.column4, v.column5, v.column6, "
+        "v.column7, v.column8, v.column9, v.column10, v.column11, v.column12, v.column13, 0 "
+        "FROM hl_model m, (VALUES "
+        "(1, 1, 1, '2025-12-31 09:00:00', 9.0, 0.9, NULL, 1, 0, 100, 0.1, NULL, 0.0), "
+        "(2, 2, 1, '2026-01-01 10:00:00', 2.0, 0.6, NULL, 2, 0, 2000000, 0.1, NULL, 0.01), "
+        "(3, 2, 2, '2026-01-01 10:00:02', 1.5, 0.45, 0.8, 2, 1, 3000000, 0.1, -0.15, 0.0025), "
+        "(4, 2, 3, '2026-01-01 10:00:04', 1.0, 0.4, 0.85, 1, 1, 1500000, 0.05, -0.05, 0.0)) v "
+        "WHERE m.name = 'customer_churn';"
+        "INSERT INTO hl_round_node(round_id, node_id, node_name, rows, loss_before, loss_after, "
+        "duration_seconds) SELECT v.column1, n.id, n.name, v.column3, NULL, NULL, v.column4 "
+        "FROM hl_node n, (VALUES (1, 'node_1', 300, 2.0), (2, 'node_1', 300, 1.0), "
+        "(2, 'node_2', 100, 2.0), (3, 'node_1', 300, 0.5), (3, 'node_2', 100, 1.5), "
+        "(4, 'node_1', 300, 1.0)) v WHERE n.name = v.column2;"
+        /* Out of pipeline order: the view sorts them. */
+        "INSERT INTO hl_round_phase(round_id, phase, duration_seconds, cpu_seconds, memory_bytes, "
+        "bytes_sent, bytes_received) VALUES "
+        "(2, 'aggregation', 0.0, 0.0, 0, 0, 1000000), "
+        "(2, 'distribution', 0.5, 0.25, 1500000000, 1000000, 0), "
+        "(2, 'local_training', 1.0, 4.0, 500000000, 0, 0), "
+        "(1, 'local_training', 9.0, 9.0, 1, 1, 1);"
+        "INSERT INTO hl_checkpoint(model_id, run_id, path, round_number, created_at, size_bytes, "
+        "checksum) SELECT id, 2, v.column1, v.column2, v.column3, v.column4, v.column5 "
+        "FROM hl_model, (VALUES ('/tmp/b.ckpt', 3, '2026-01-01 10:00:05', 8192, 'sha256:cd'), "
+        "('/tmp/a.ckpt', 2, '2026-01-01 10:00:03', 4096, 'sha256:ab')) v "
+        "WHERE name = 'customer_churn';";
+    hl_cat_protect(db, 0);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, history, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        fprintf(stderr, "history: %s\n", msg);
+    sqlite3_free(msg);
+    CHECK_INT(rc, SQLITE_OK);
+    hl_cat_protect(db, 1);
+}
+
+/* Protects the training views: the latest run only, the guide's columns,
+ * units (MB = 10^6 bytes, GB = 10^9), phases in pipeline order, no rows and
+ * no error for a model without history. */
+static void test_training_views(void)
+{
+    HlCatObj w = {0};
+    hl_err err;
+    hl_err_clear(&err);
+    CHECK_INT(hl_cat_get(db, HL_CAT_WORKSPACE, 0, "ml_consortium", &w, &err), HELIOS_OK);
+    create(HL_CAT_MODEL, w.id, "fresh", NULL, NULL);
+    hl_cat_obj_clear(&w);
+    add_history();
+
+    CHECK_STR(rows("SELECT * FROM federated_training_status('customer_churn')"),
+              "customer_churn|1|completed|0.6|NULL|2|2.0|2026-01-01 10:00:00\n"
+              "customer_churn|2|completed|0.45|0.8|2|1.5|2026-01-01 10:00:02\n"
+              "customer_churn|3|completed|0.4|0.85|1|1.0|2026-01-01 10:00:04\n");
+    /* The guide's query. */
+    CHECK_STR(rows("SELECT round_number, global_loss, global_accuracy, participating_nodes, "
+                   "round_duration_seconds FROM federated_training_status('customer_churn') "
+                   "ORDER BY round_number DESC LIMIT 2"),
+              "3|0.4|0.85|1|1.0\n2|0.45|0.8|2|1.5\n");
+    CHECK_STR(rows("SELECT * FROM federated_training_metrics('customer_churn')"),
+              "1|2026-01-01 10:00:00|0.6|NULL|2|0|2.0|2.0|0.0\n"
+              "2|2026-01-01 10:00:02|0.45|0.8|2|1|1.5|3.0|0.0\n"
+              "3|2026-01-01 10:00:04|0.4|0.85|1|1|1.0|1.5|0.0\n");
+    CHECK_STR(rows("SELECT round_number FROM federated_training_metrics('customer_churn') "
+                   "WHERE timestamp > datetime('2026-01-01 10:00:04', '-3 seconds') "
+                   "ORDER BY round_number DESC"),
+              "3\n2\n");
+    CHECK_STR(rows("SELECT * FROM federated_convergence_diagnostics('customer_churn')"),
+              "1|0.6|NULL|0.01|0.1\n"
+              "2|0.45|-0.15|0.0025|0.1\n"
+              "3|0.4|-0.05|0.0|0.05\n");
+    /* cpu_usage_percent = cpu / wall * 100 (400: four busy threads; NULL
+     * for a phase that took no time). */
+    CHECK_STR(rows("SELECT * FROM federated_performance_metrics"),
+              "customer_churn|1|distribution|0.5|50.0|1.5|1.0|0.0\n"
+              "customer_churn|1|local_training|1.0|400.0|0.5|0.0|0.0\n"
+              "customer_churn|1|aggregation|0.0|NULL|0.0|0.0|1.0\n");
+    CHECK_STR(rows("SELECT phase FROM federated_performance_metrics "
+                   "WHERE model_name = 'CUSTOMER_CHURN' AND round_number > 0 LIMIT 1"),
+              "distribution\n");
+    CHECK_STR(rows("SELECT * FROM federated_checkpoints('customer_churn')"),
+              "customer_churn|/tmp/a.ckpt|2|2026-01-01 10:00:03|4096|sha256:ab\n"
+              "customer_churn|/tmp/b.ckpt|3|2026-01-01 10:00:05|8192|sha256:cd\n");
+
+    /* A model never trained: no rows, no error. */
+    static const char *const empty[] = {
+        "federated_training_status('fresh')", "federated_training_metrics('fresh')",
+        "federated_convergence_diagnostics('fresh')", "federated_checkpoints('fresh')",
+        "federated_model_versions('fresh')",
+        "federated_performance_metrics WHERE model_name = 'fresh'",
+    };
+    for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
+        char sql[160];
+        snprintf(sql, sizeof sql, "SELECT * FROM %s", empty[i]);
+        CHECK_STR(rows(sql), "");
+    }
+}
+
+/* Protects federated_node_status's participation columns: node_1 took part
+ * in 4 rounds (1 of the old run) taking 2.0, 1.0, 0.5 and 1.0 s, with
+ * shares 300/300, 300/400, 300/400, 300/300 (mean 0.875); node_2 in 2
+ * rounds, 2.0 and 1.5 s, share 100/400 each; site_a in none.  last_seen is
+ * its latest round; dataset_size as declared, else its latest round's rows. */
+static void test_node_participation(void)
+{
+    CHECK_STR(rows("SELECT node_name, status, last_seen, rounds_participated, "
+                   "avg_round_time_seconds, dataset_size, contribution_score "
+                   "FROM federated_node_status WHERE workspace = 'ml_consortium' "
+                   "ORDER BY contribution_score DESC"),
+              "node_1|registered|2026-01-01 10:00:04|4|1.125|1000|0.875\n"
+              "node_2|registered|2026-01-01 10:00:02|2|1.75|100|0.25\n");
+    CHECK_STR(rows("SELECT node_name, last_seen, rounds_participated, avg_round_time_seconds, "
+                   "contribution_score FROM federated_node_status WHERE workspace = 'other'"),
+              "site_a|NULL|0|NULL|NULL\n");
+    /* A heartbeat later than the last round wins. */
+    hl_cat_protect(db, 0);
+    CHECK_INT(sqlite3_exec(db, "UPDATE hl_node SET last_seen = '2026-02-01 00:00:00' "
+                               "WHERE name = 'node_2'", NULL, NULL, NULL), SQLITE_OK);
+    hl_cat_protect(db, 1);
+    CHECK_STR(rows("SELECT last_seen FROM federated_node_status WHERE node_name = 'node_2'"),
+              "2026-02-01 00:00:00\n");
+}
+
 static void test_privacy_views(void)
 {
     CHECK_STR(rows("SELECT * FROM federated_privacy_budget('ml_consortium')"),
@@ -297,12 +435,7 @@ static void test_argument_errors(void)
 static void test_waiting_views(void)
 {
     static const char *const calls[][2] = {
-        {"federated_training_status('customer_churn')", "federated_training_status"},
-        {"federated_training_metrics('customer_churn')", "federated_training_metrics"},
-        {"federated_convergence_diagnostics('customer_churn')", "federated_convergence_diagnostics"},
-        {"federated_performance_metrics", "federated_performance_metrics"},
         {"federated_privacy_history", "federated_privacy_history"},
-        {"federated_checkpoints('customer_churn')", "federated_checkpoints"},
         {"federated_evaluate('customer_churn')", "federated_evaluate"},
         {"federated_compliance_check('ml_consortium', 'gdpr')", "federated_compliance_check"},
         {"federated_security_audit('ml_consortium')", "federated_security_audit"},
@@ -316,9 +449,6 @@ static void test_waiting_views(void)
                  hl_view_find(calls[i][1])->waiting);
         CHECK_STR(rows(sql), want);
     }
-    CHECK_STR(rows("SELECT * FROM federated_training_status('customer_churn')"),
-              "ERROR: not implemented yet: federated_training_status() shows training rounds, "
-              "which arrive with federated training");
     CHECK_STR(rows("SELECT metric FROM federated_evaluate('customer_churn', 'HOLDOUT')"),
               "ERROR: not implemented yet: federated_evaluate() needs a trained model, which "
               "arrives with federated training");
@@ -326,12 +456,6 @@ static void test_waiting_views(void)
     CHECK_STR(rows("SELECT global_accuracy, global_precision, global_recall, global_f1_score, "
                    "per_node_metrics FROM federated_evaluate('nope')"),
               "ERROR: federated model 'nope' does not exist");
-    CHECK_STR(rows("SELECT round_number, timestamp, global_loss, global_accuracy, participating_nodes, "
-                   "dropped_nodes, round_duration_seconds, communication_mb, privacy_consumed_epsilon "
-                   "FROM federated_training_metrics('customer_churn') "
-                   "WHERE timestamp > datetime(now(), '-1 hour') ORDER BY round_number DESC"),
-              "ERROR: not implemented yet: federated_training_metrics() shows per-round training "
-              "metrics, which arrive with federated training");
 }
 
 static void test_functions(void)
@@ -395,6 +519,8 @@ int main(void)
     RUN(test_argument_errors);
     RUN(test_waiting_views);
     RUN(test_functions);
+    RUN(test_training_views);
+    RUN(test_node_participation);
     teardown();
     return unit_report();
 }

@@ -1,0 +1,61 @@
+/*
+ * engine.h - training runs: set up synchronously, rounds in the background.
+ *
+ * hl_engine_start() does what can fail because of the definitions or the
+ * data, on the caller's thread, so that START FEDERATED TRAINING reports it
+ * at once: it reads the workspace's nodes, checks min_nodes, asks every node
+ * for its schema and statistics, agrees the encoding, has every node load
+ * and encode its rows, initializes the model from its seed and records the
+ * run in the catalog (inside the caller's transaction).  Then a thread runs
+ * the rounds: each round is committed to the catalog (on the engine's own
+ * connection) before the next begins.  STOP sets a flag the thread reads
+ * between rounds.  hl_engine_free() waits for every run, so a script piped
+ * into the shell ends after its training.
+ *
+ * The round loop's numbers:
+ *   global_loss      the rows-weighted mean loss of the global model on the
+ *                    training rows of the round's nodes, as they received it
+ *                    (the model after the previous round);
+ *   global_accuracy  measured every validation_frequency rounds and at the
+ *                    last: the new global model on the validation rows of all
+ *                    nodes (on their training rows when validation_split = 0);
+ *   convergence      the run converges when global_loss improves by less
+ *                    than convergence_threshold from one round to the next,
+ *                    or does not improve on its best for
+ *                    early_stopping_rounds rounds.
+ */
+#ifndef HL_ENGINE_H
+#define HL_ENGINE_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+
+#include "err.h"
+
+typedef struct HlEngine HlEngine;
+
+/* db_uri: what the engine opens for its own connection and what nodes
+ * without a `database` option read (the catalog's file, or the URI of a
+ * shared in-memory database). */
+HlEngine *hl_engine_new(const char *db_uri);
+/* Waits for every run to end, then frees; accepts NULL. */
+void hl_engine_free(HlEngine *e);
+
+/* Starts training model `model_id` (name `model`) of workspace `ws_id` with
+ * the effective options `opts` (the model's merged with the run's, JSON)
+ * and the workspace's `ws_opts`.  On error nothing is running and *err
+ * says why (names the node, table or column at fault). */
+int hl_engine_start(HlEngine *e, sqlite3 *db, int64_t model_id, const char *model,
+                    int64_t ws_id, const char *ws_opts, const char *opts, hl_err *err);
+
+/* Asks the model's run to stop after its current round.  HELIOS_NOTFOUND
+ * when it is not training. */
+int hl_engine_stop(HlEngine *e, int64_t model_id, hl_err *err);
+
+/* Waits up to timeout seconds (< 0: for ever) for the model's run to end.
+ * Returns 1 when it has ended (or none is running), 0 on timeout. */
+int hl_engine_wait(HlEngine *e, int64_t model_id, double timeout);
+
+int hl_engine_running(HlEngine *e, int64_t model_id);
+
+#endif
