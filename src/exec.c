@@ -16,7 +16,9 @@
 #include "catalog.h"
 #include "exec.h"
 #include "internal.h"
+#include "engine.h"
 #include "json.h"
+#include "runs.h"
 #include "options.h"
 #include "optvalue.h"
 
@@ -529,25 +531,44 @@ static int x_show(Ctx *c)
 
 static int x_start_training(Ctx *c)
 {
-    HlCatObj m = {0};
+    HlCatObj m = {0}, ws = {0};
+    char *json = NULL;
     int rc = get_model(c, &m);
     if (rc == HELIOS_OK) {
         /* The run's options over the model's: the conflict rules see both. */
-        char *json = hl_opt_check(HL_OBJ_TRAINING, &c->st->opts, m.options, c->err);
+        json = hl_opt_check(HL_OBJ_TRAINING, &c->st->opts, m.options, c->err);
         rc = json ? HELIOS_OK : c->err->code;
-        free(json);
     }
+    if (rc == HELIOS_OK)
+        rc = hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, m.ws_name, &ws, c->err);
+    if (rc == HELIOS_OK)
+        rc = check_aggregation(c, json);
+    if (rc == HELIOS_OK)
+        rc = hl_engine_start(c->h->engine, c->db, m.id, m.name, ws.id, ws.options, json, c->err);
+    if (rc == HELIOS_OK)
+        audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, json);
+    else
+        free(json);
+    if (rc != HELIOS_OK && c->err->offset < 0)
+        c->err->offset = c->st->name.off;
     hl_cat_obj_clear(&m);
-    return rc ? rc : not_implemented(c, "federated training (START FEDERATED TRAINING)");
+    hl_cat_obj_clear(&ws);
+    return rc;
 }
 
 static int x_stop_training(Ctx *c)
 {
     HlCatObj m = {0};
     int rc = get_model(c, &m);
+    if (rc == HELIOS_OK && hl_engine_stop(c->h->engine, m.id, c->err) != HELIOS_OK) {
+        hl_err_clear(c->err);
+        rc = hl_err_set(c->err, HELIOS_ERROR, c->st->name.off,
+                        "federated model '%s' is not training", c->st->name.s);
+    }
+    if (rc == HELIOS_OK)
+        audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, NULL);
     hl_cat_obj_clear(&m);
-    return rc ? rc : hl_err_set(c->err, HELIOS_ERROR, c->st->name.off,
-                                "federated model '%s' is not training", c->st->name.s);
+    return rc;
 }
 
 static int x_model_then_notimpl(Ctx *c, const char *what)
@@ -560,8 +581,37 @@ static int x_model_then_notimpl(Ctx *c, const char *what)
 
 static int x_checkpoint(Ctx *c) { return x_model_then_notimpl(c, "training checkpoints (CHECKPOINT FEDERATED TRAINING)"); }
 static int x_resume(Ctx *c) { return x_model_then_notimpl(c, "resuming training (RESUME FEDERATED TRAINING)"); }
-static int x_tag(Ctx *c) { return x_model_then_notimpl(c, "model versions, which federated training creates (TAG FEDERATED MODEL)"); }
-static int x_rollback(Ctx *c) { return x_model_then_notimpl(c, "model versions, which federated training creates (ROLLBACK FEDERATED MODEL)"); }
+static int x_tag(Ctx *c)
+{
+    HlCatObj m = {0};
+    int rc = get_model(c, &m);
+    if (rc == HELIOS_OK)
+        rc = at(c->err, hl_cat_version_tag(c->db, m.id, 0, c->st->tag.s, c->err), c->st->tag.off);
+    if (rc == HELIOS_OK)
+        audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, strdup(c->st->tag.s));
+    hl_cat_obj_clear(&m);
+    return rc;
+}
+
+static int x_rollback(Ctx *c)
+{
+    HlCatObj m = {0};
+    int rc = get_model(c, &m);
+    const HlValue *v = &c->st->version;
+    if (rc == HELIOS_OK) {
+        int64_t number = 0;
+        rc = at(c->err, hl_cat_version_rollback(c->db, m.id, v->kind == HL_V_INT ? v->i : 0,
+                                                v->kind == HL_V_INT ? NULL : v->s, &number, c->err),
+                v->off);
+        if (rc == HELIOS_OK) {
+            char detail[64];
+            snprintf(detail, sizeof detail, "{\"version\":%lld}", (long long)number);
+            audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, strdup(detail));
+        }
+    }
+    hl_cat_obj_clear(&m);
+    return rc;
+}
 static int x_forget(Ctx *c)
 {
     HlCatObj m = {0};

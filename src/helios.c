@@ -8,12 +8,16 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "catalog.h"
+#include "engine.h"
+#include "runs.h"
 #include "clock.h"
 #include "exec.h"
 #include "internal.h"
@@ -40,7 +44,17 @@ int helios_open(const char *path, helios **out)
         return HELIOS_NOMEM;
     hl_err_clear(&h->err);
     int is_memory = strcmp(path, ":memory:") == 0 || path[0] == '\0';
-    int rc = sqlite3_open_v2(path, &h->db,
+    /* An in-memory database is opened by a name, in shared-cache mode, so
+     * that the training engine and the nodes can open it too. */
+    static atomic_int memories;
+    if (is_memory)
+        h->uri = sqlite3_mprintf("file:helios-mem-%d-%d?mode=memory&cache=shared", (int)getpid(),
+                                 atomic_fetch_add(&memories, 1));
+    else
+        h->uri = sqlite3_mprintf("%s", path);
+    if (!h->uri)
+        return hl_err_set(&h->err, HELIOS_NOMEM, -1, "out of memory");
+    int rc = sqlite3_open_v2(h->uri, &h->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI,
                              hl_clock_vfs());
     if (rc != SQLITE_OK) {
@@ -57,7 +71,16 @@ int helios_open(const char *path, helios **out)
         hl_err_clear(&h->err);
         return hl_err_set(&h->err, code, -1, "%.200s: %.300s", path, msg);
     }
-    if (hl_sqlfn_register(h->db) != SQLITE_OK)
+    if (is_memory)      /* readers do not wait for the engine's writes */
+        sqlite3_exec(h->db, "PRAGMA read_uncommitted = 1", NULL, NULL, NULL);
+    /* Runs that were running when their process died cannot go on by
+     * themselves: they are interrupted, and RESUME continues them. */
+    if (hl_cat_run_interrupt_all(h->db, 0, NULL, &h->err) != HELIOS_OK)
+        return h->err.code;
+    h->engine = hl_engine_new(h->uri);
+    if (!h->engine)
+        return hl_err_set(&h->err, HELIOS_NOMEM, -1, "out of memory");
+    if (hl_sqlfn_register(h->db) != SQLITE_OK || hl_sqlfn_register_training(h->db, h) != SQLITE_OK)
         return hl_err_set(&h->err, HELIOS_ERROR, -1, "cannot register the federated functions: %s",
                           sqlite3_errmsg(h->db));
     hl_cat_protect(h->db, 1);
@@ -68,8 +91,10 @@ int helios_close(helios *h)
 {
     if (!h)
         return HELIOS_OK;
+    hl_engine_free(h->engine);  /* waits for the training runs to end */
     if (h->db)
         sqlite3_close_v2(h->db);
+    sqlite3_free(h->uri);
     free(h->current_ws);
     free(h);
     return HELIOS_OK;

@@ -17,6 +17,8 @@ struct helios {
     hl_err err;
     char *current_ws;           /* USE FEDERATED WORKSPACE; owned, may be NULL */
     int changes;
+    char *uri;                  /* what other connections open to reach this database */
+    struct HlEngine *engine;    /* training runs of this handle */
 };
 
 struct helios_stmt {

@@ -19,6 +19,7 @@
 
 #include "agg.h"
 #include "catalog.h"
+#include "clock.h"
 #include "eval.h"
 #include "helios.h"
 #include "json.h"
@@ -48,15 +49,25 @@ typedef struct HlRun {
     uint64_t seed;
     atomic_int stop;
     int done;
+    char outcome[256];          /* how it ended, for hl_engine_wait() */
     pthread_t thread;
     struct HlRun *next;
 } HlRun;
+
+/* The outcome of the model's most recent finished run, kept until the
+ * engine is freed (runs are reaped, outcomes are not). */
+typedef struct Outcome {
+    int64_t model_id;
+    char text[256];
+    struct Outcome *next;
+} Outcome;
 
 struct HlEngine {
     char *uri;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     HlRun *runs;                /* running and finished-but-not-joined */
+    struct Outcome *outcomes;
 };
 
 /* ---- options ---------------------------------------------------------------- */
@@ -151,6 +162,11 @@ void hl_engine_free(HlEngine *e)
     if (!e)
         return;
     reap(e, 1);                 /* joins every run: a script waits for its training */
+    while (e->outcomes) {
+        struct Outcome *o = e->outcomes;
+        e->outcomes = o->next;
+        free(o);
+    }
     pthread_mutex_destroy(&e->mu);
     pthread_cond_destroy(&e->cv);
     free(e->uri);
@@ -183,7 +199,21 @@ int hl_engine_stop(HlEngine *e, int64_t model_id, hl_err *err)
     return r ? HELIOS_OK : hl_err_set(err, HELIOS_NOTFOUND, -1, "the model is not training");
 }
 
-int hl_engine_wait(HlEngine *e, int64_t model_id, double timeout)
+static void outcome_set(HlEngine *e, int64_t model_id, const char *text)
+{
+    Outcome *o;
+    for (o = e->outcomes; o && o->model_id != model_id; o = o->next)
+        ;
+    if (!o && (o = calloc(1, sizeof *o))) {
+        o->model_id = model_id;
+        o->next = e->outcomes;
+        e->outcomes = o;
+    }
+    if (o)
+        snprintf(o->text, sizeof o->text, "%s", text);
+}
+
+int hl_engine_wait(HlEngine *e, int64_t model_id, double timeout, char *status, size_t n)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -202,6 +232,12 @@ int hl_engine_wait(HlEngine *e, int64_t model_id, double timeout)
         rc = timeout < 0 ? pthread_cond_wait(&e->cv, &e->mu)
                          : pthread_cond_timedwait(&e->cv, &e->mu, &until);
     int ended = find_running(e, model_id) == NULL;
+    if (status && n) {
+        status[0] = '\0';
+        for (Outcome *o = e->outcomes; o; o = o->next)
+            if (o->model_id == model_id)
+                snprintf(status, n, "%s", o->text);
+    }
     pthread_mutex_unlock(&e->mu);
     return ended;
 }
@@ -340,7 +376,16 @@ static int commit_round(HlRun *r, sqlite3 *db, int round, HlNode **pick, int m,
         .params = out->global, .nparams = (size_t)r->p,
         .state = r->nstate ? r->state : NULL, .nstate = r->nstate,
     };
-    int rc = hl_cat_round_commit(db, r->run_id, &cr, err);
+    /* A shared in-memory catalog answers "locked" instead of waiting. */
+    int rc;
+    for (int tries = 0;; tries++) {
+        rc = hl_cat_round_commit(db, r->run_id, &cr, err);
+        if (rc == HELIOS_OK || tries >= 500 || !strstr(err->msg, "locked"))
+            break;
+        hl_err_clear(err);
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     free(rn);
     return rc;
 }
@@ -440,7 +485,9 @@ static void *run_thread(void *arg)
     sqlite3 *db = NULL;
     HlRunStatus status;
     HlEvalSummary last;
-    if (sqlite3_open_v2(r->e->uri, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
+    memset(&last, 0, sizeof last);
+    if (sqlite3_open_v2(r->e->uri, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI,
+                        hl_clock_vfs()) != SQLITE_OK) {
         hl_err_set(&err, HELIOS_IO, -1, "cannot open the catalog for training: %s",
                    db ? sqlite3_errmsg(db) : "out of memory");
         status = HL_RUN_FAILED;
@@ -459,7 +506,15 @@ static void *run_thread(void *arg)
         free(metrics);
         sqlite3_close_v2(db);
     }
+    char text[256];
+    switch (status) {
+    case HL_RUN_COMPLETED: snprintf(text, sizeof text, "completed"); break;
+    case HL_RUN_CONVERGED: snprintf(text, sizeof text, "converged"); break;
+    case HL_RUN_STOPPED: snprintf(text, sizeof text, "stopped"); break;
+    default: snprintf(text, sizeof text, "failed: %.240s", err.msg); break;
+    }
     pthread_mutex_lock(&r->e->mu);
+    outcome_set(r->e, r->model_id, text);
     r->done = 1;
     pthread_cond_broadcast(&r->e->cv);
     pthread_mutex_unlock(&r->e->mu);

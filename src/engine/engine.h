@@ -27,6 +27,7 @@
 #ifndef HL_ENGINE_H
 #define HL_ENGINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sqlite3.h>
 
@@ -53,8 +54,11 @@ int hl_engine_start(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mode
 int hl_engine_stop(HlEngine *e, int64_t model_id, hl_err *err);
 
 /* Waits up to timeout seconds (< 0: for ever) for the model's run to end.
- * Returns 1 when it has ended (or none is running), 0 on timeout. */
-int hl_engine_wait(HlEngine *e, int64_t model_id, double timeout);
+ * Returns 1 when it has ended (or none is running), 0 on timeout.  When
+ * status is not NULL it receives how the model's last run in this process
+ * ended ("completed after 30 rounds", "converged at round 12", "stopped
+ * after round 3", "failed: ..."), or "" when none has. */
+int hl_engine_wait(HlEngine *e, int64_t model_id, double timeout, char *status, size_t n);
 
 int hl_engine_running(HlEngine *e, int64_t model_id);
 

@@ -325,6 +325,23 @@ static void fn_named(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     fail(ctx, "not implemented yet: %s", f->waiting);
 }
 
+int hl_sqlfn_check_args(sqlite3_context *ctx, const char *fn, int argc, sqlite3_value **argv)
+{
+    const NamedArgsFn *f = NULL;
+    for (size_t i = 0; i < sizeof named_fns / sizeof named_fns[0]; i++)
+        if (strcmp(named_fns[i].name, fn) == 0)
+            f = &named_fns[i];
+    if (!f)
+        return 1;
+    const char *model = argc > 0 ? (const char *)sqlite3_value_text(argv[0]) : NULL;
+    if (!model || !*model) {
+        fail(ctx, "%s() needs a model name as its first argument", f->name);
+        return 0;
+    }
+    return model_exists(ctx, f->name, model) && check_pairs(ctx, f, argc, argv)
+        && check_values(ctx, f, argc, argv);
+}
+
 /* ---- registration ------------------------------------------------------------ */
 
 int hl_sqlfn_register_functions(sqlite3 *db)

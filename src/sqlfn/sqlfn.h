@@ -21,6 +21,16 @@
 /* Returns SQLITE_OK or an SQLite error code. */
 int hl_sqlfn_register(sqlite3 *db);
 
+/* The checks of the named-argument functions (functions.c): a model name
+ * that exists, well-formed name => value pairs, known names, no repeats,
+ * sane values.  1 when they pass, else 0 with the error set on ctx. */
+int hl_sqlfn_check_args(sqlite3_context *ctx, const char *fn, int argc, sqlite3_value **argv);
+
+struct helios;
+/* The functions that need the training engine of handle h (training.c):
+ * federated_predict(), wait_for_convergence(), replacing the waiting ones. */
+int hl_sqlfn_register_training(sqlite3 *db, struct helios *h);
+
 /* The two halves of hl_sqlfn_register(): the views (vtab.c) and the scalar
  * functions (functions.c).  Same return values. */
 int hl_sqlfn_register_views(sqlite3 *db);

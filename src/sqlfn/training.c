@@ -1,0 +1,186 @@
+/*
+ * training.c - the SQL functions that use trained models and the engine:
+ *
+ *   federated_predict(m, name => value, ...)   the current version of m on
+ *       one row: the probability of the positive class (binary), the label
+ *       (multiclass) or the value (regression); features in any order, a
+ *       missing or unknown one is an error that names it;
+ *   wait_for_convergence(m [, timeout_seconds => n])   blocks until m's
+ *       training ends (or the timeout), and says how it ended: 'completed',
+ *       'converged', 'stopped', 'failed: ...', or 'running' on timeout.
+ *
+ * They replace the "not implemented yet" versions of functions.c.  The
+ * front end has turned `name => value` into 'name', value.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "catalog.h"
+#include "encode.h"
+#include "engine.h"
+#include "internal.h"
+#include "plan.h"
+#include "runs.h"
+#include "sqlfn.h"
+
+static void fail(sqlite3_context *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fail(sqlite3_context *ctx, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    sqlite3_result_error(ctx, msg, -1);
+}
+
+/* The model named by argv[0]; 0 and an error set on ctx when none. */
+static int model_of(sqlite3_context *ctx, helios *h, const char *fn, sqlite3_value *arg,
+                    HlCatObj *m)
+{
+    const char *name = (const char *)sqlite3_value_text(arg);
+    hl_err err;
+    hl_err_clear(&err);
+    if (!name) {
+        fail(ctx, "%s(): the first argument is the model's name", fn);
+        return 0;
+    }
+    if (hl_cat_get(h->db, HL_CAT_MODEL, 0, name, m, &err) != HELIOS_OK) {
+        fail(ctx, "%s", err.msg);
+        return 0;
+    }
+    return 1;
+}
+
+static void fn_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    helios *h = sqlite3_user_data(ctx);
+    HlCatObj m = {0};
+    HlCatVersion v = {0};
+    HlEncoding enc;
+    HlTrainPlan tp;
+    hl_err err;
+    sqlite3_value **vals = NULL;
+    double *x = NULL, *out = NULL;
+    memset(&enc, 0, sizeof enc);
+    hl_err_clear(&err);
+    if (!hl_sqlfn_check_args(ctx, "federated_predict", argc, argv)
+        || !model_of(ctx, h, "federated_predict", argv[0], &m))
+        return;
+    if (hl_cat_version_get(h->db, m.id, 0, NULL, &v, &err) != HELIOS_OK) {
+        fail(ctx, "federated_predict(): %s", err.msg);
+        goto done;
+    }
+    if (!v.plan || !v.spec || !v.params || hl_enc_parse(v.plan, &enc, &err) != HELIOS_OK
+        || hl_plan_train_parse(v.spec, &tp, &err) != HELIOS_OK || (int)v.nparams != tp.nparams) {
+        fail(ctx, "federated_predict(): version %lld of model '%s' cannot be read%s%s",
+             (long long)v.version, m.name, err.code ? ": " : "", err.msg);
+        goto done;
+    }
+    vals = calloc((size_t)(enc.nfeat ? enc.nfeat : 1), sizeof *vals);
+    x = calloc((size_t)(enc.d ? enc.d : 1), sizeof *x);
+    out = calloc((size_t)(enc.nlabels > 1 ? enc.nlabels : 1), sizeof *out);
+    if (!vals || !x || !out) {
+        sqlite3_result_error_nomem(ctx);
+        goto done;
+    }
+    for (int i = 1; i < argc; i += 2) {
+        const char *name = (const char *)sqlite3_value_text(argv[i]);
+        int arg = 2 + (i - 1) / 2;      /* as the user wrote it: name => value is one */
+        if (sqlite3_value_type(argv[i]) != SQLITE_TEXT || !name) {
+            fail(ctx, "federated_predict(): argument %d must be name => value", arg);
+            goto done;
+        }
+        if (i + 1 >= argc) {
+            fail(ctx, "federated_predict(): argument %d ('%s') has no value", arg, name);
+            goto done;
+        }
+        int f = -1;
+        for (int k = 0; k < enc.nfeat && f < 0; k++)
+            if (strcasecmp(enc.f[k].name, name) == 0)
+                f = k;
+        if (f < 0) {
+            char list[256] = "";
+            for (int k = 0; k < enc.nfeat; k++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "",
+                         enc.f[k].name);
+            fail(ctx, "federated_predict(): '%s' is not a feature of model '%s' (its features: %s)",
+                 name, m.name, list);
+            goto done;
+        }
+        if (vals[f]) {
+            fail(ctx, "federated_predict(): argument %d repeats '%s'", arg, name);
+            goto done;
+        }
+        vals[f] = argv[i + 1];
+    }
+    for (int k = 0; k < enc.nfeat; k++)
+        if (!vals[k]) {
+            fail(ctx, "federated_predict(): feature '%s' of model '%s' is missing (write %s => value)",
+                 enc.f[k].name, m.name, enc.f[k].name);
+            goto done;
+        }
+    hl_enc_row(&enc, vals, x);
+    tp.ops->predict(&tp.spec, v.params, x, out);
+    if (enc.task == HL_TASK_MULTICLASS) {
+        int best = 0;
+        for (int c = 1; c < enc.nlabels; c++)
+            if (out[c] > out[best])
+                best = c;
+        sqlite3_result_text(ctx, enc.labels[best], -1, SQLITE_TRANSIENT);
+    } else
+        sqlite3_result_double(ctx, out[0]);
+done:
+    free(vals);
+    free(x);
+    free(out);
+    hl_enc_clear(&enc);
+    hl_cat_version_clear(&v);
+    hl_cat_obj_clear(&m);
+}
+
+static void fn_wait(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    helios *h = sqlite3_user_data(ctx);
+    HlCatObj m = {0};
+    double timeout = -1;
+    if (!hl_sqlfn_check_args(ctx, "wait_for_convergence", argc, argv))
+        return;
+    for (int i = 1; i + 1 < argc; i += 2)     /* the only name: timeout_seconds */
+        timeout = sqlite3_value_double(argv[i + 1]);
+    if (!model_of(ctx, h, "wait_for_convergence", argv[0], &m))
+        return;
+    char status[256];
+    int ended = hl_engine_wait(h->engine, m.id, timeout, status, sizeof status);
+    if (!ended)
+        sqlite3_result_text(ctx, "running", -1, SQLITE_STATIC);
+    else if (status[0])
+        sqlite3_result_text(ctx, status, -1, SQLITE_TRANSIENT);
+    else {
+        /* Trained by another process, or never: the catalog says which. */
+        HlCatRun run = {0};
+        hl_err err;
+        hl_err_clear(&err);
+        if (hl_cat_run_latest(h->db, m.id, &run, &err) == HELIOS_OK)
+            sqlite3_result_text(ctx, hl_cat_run_status_name(run.status), -1, SQLITE_STATIC);
+        else
+            fail(ctx, "wait_for_convergence(): %s", err.msg);
+        hl_cat_run_clear(&run);
+    }
+    hl_cat_obj_clear(&m);
+}
+
+int hl_sqlfn_register_training(sqlite3 *db, helios *h)
+{
+    int rc = sqlite3_create_function_v2(db, "federated_predict", -1, SQLITE_UTF8, h, fn_predict,
+                                        NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function_v2(db, "wait_for_convergence", -1, SQLITE_UTF8, h, fn_wait,
+                                        NULL, NULL, NULL);
+    return rc;
+}
