@@ -87,6 +87,12 @@ int helios_open(const char *path, helios **out)
     return HELIOS_OK;
 }
 
+void helios_interrupt(helios *h)
+{
+    if (h && h->engine)
+        hl_engine_stop_all(h->engine);
+}
+
 int helios_close(helios *h)
 {
     if (!h)

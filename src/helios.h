@@ -106,6 +106,11 @@ int helios_complete(const char *sql, int len);
 /* Number of changes a federated or plain statement made (for the shell). */
 int helios_changes(helios *h);
 
+/* Asks every training run of the handle to stop after its current round
+ * (their status becomes 'stopped'); helios_close() then returns as soon as
+ * they have. */
+void helios_interrupt(helios *h);
+
 /* The underlying SQLite connection (owned by h), for the shell's
  * dot-commands.  Declared as void * so that this header stands alone. */
 void *helios_sqlite(helios *h);

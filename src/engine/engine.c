@@ -213,6 +213,14 @@ static void outcome_set(HlEngine *e, int64_t model_id, const char *text)
         snprintf(o->text, sizeof o->text, "%s", text);
 }
 
+void hl_engine_stop_all(HlEngine *e)
+{
+    pthread_mutex_lock(&e->mu);
+    for (HlRun *r = e->runs; r; r = r->next)
+        atomic_store(&r->stop, 1);
+    pthread_mutex_unlock(&e->mu);
+}
+
 int hl_engine_wait(HlEngine *e, int64_t model_id, double timeout, char *status, size_t n)
 {
     struct timespec until;

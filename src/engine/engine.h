@@ -62,4 +62,7 @@ int hl_engine_wait(HlEngine *e, int64_t model_id, double timeout, char *status, 
 
 int hl_engine_running(HlEngine *e, int64_t model_id);
 
+/* Asks every run to stop after its current round. */
+void hl_engine_stop_all(HlEngine *e);
+
 #endif

@@ -60,6 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             p = tail;
         }
     }
+    helios_interrupt(h);        /* a training run may have started */
     helios_close(h);
     free(text);
     return 0;
