@@ -29,13 +29,41 @@ WITH (
                 'mean_concave_points', 'worst_radius', 'worst_concavity'],
     target = 'target',
     rounds = 20,
+    learning_rate = 0.1,
+    validation_split = 0.2,        -- each hospital holds out a fifth of its rows
     aggregation = 'fedavg'
 );
 
 SHOW FEDERATED NODES;
-SELECT workspace_name, min_nodes_required, registered_nodes, compliance_mode
-FROM federated_workspace_status;
-SELECT option, value FROM federated_model_options('tumor_classifier') WHERE source = 'set';
 
--- Training (START FEDERATED TRAINING tumor_classifier) arrives with the
--- federated training engine; until then it answers "not implemented yet".
+-- Train: every round, each hospital trains on its own rows and sends back
+-- only model parameters; the coordinator averages them (FedAvg).
+START FEDERATED TRAINING tumor_classifier WITH (local_epochs = 2, batch_size = 32);
+SELECT wait_for_convergence('tumor_classifier', timeout_seconds => 60) AS outcome;
+
+SELECT round_number, round(global_loss, 4) AS loss,
+       round(global_accuracy, 4) AS validation_accuracy, participating_nodes
+FROM federated_training_status('tumor_classifier')
+ORDER BY round_number DESC LIMIT 5;
+
+-- Predict like any SQL function: a large tumour, then a small one.
+SELECT round(federated_predict('tumor_classifier',
+           mean_radius => 20.6, mean_texture => 29.3, mean_smoothness => 0.11,
+           mean_concave_points => 0.15, worst_radius => 25.7, worst_concavity => 0.94), 3)
+       AS p_malignant_large,
+       round(federated_predict('tumor_classifier',
+           mean_radius => 11.8, mean_texture => 17.4, mean_smoothness => 0.09,
+           mean_concave_points => 0.02, worst_radius => 13.1, worst_concavity => 0.12), 3)
+       AS p_malignant_small;
+
+-- Score every row of the local table (all hospitals' rows sit in it in this
+-- simulation): how many does the model get right?
+SELECT count(*) AS patients,
+       sum((federated_predict('tumor_classifier', mean_radius => mean_radius,
+                mean_texture => mean_texture, mean_smoothness => mean_smoothness,
+                mean_concave_points => mean_concave_points, worst_radius => worst_radius,
+                worst_concavity => worst_concavity) > 0.5) = target) AS correct
+FROM patients;
+
+TAG FEDERATED MODEL tumor_classifier AS 'v1.0';
+SELECT version, tag, rounds, is_current FROM federated_model_versions('tumor_classifier');
