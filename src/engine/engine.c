@@ -538,9 +538,14 @@ static int ask_all(HlRun *r, const HlMsg *req, HlMsg *resp, hl_err *err)
     for (int i = 0; i < r->nnodes; i++) {
         hl_err e1;
         hl_err_clear(&e1);
-        if (r->nodes[i]->ops->exchange(r->nodes[i], req, &resp[i], &e1) != HELIOS_OK)
+        if (r->nodes[i]->ops->exchange(r->nodes[i], req, &resp[i], &e1) != HELIOS_OK) {
+            char named[300];
+            snprintf(named, sizeof named, "node '%.250s'", r->nodes[i]->name);
+            if (strstr(e1.msg, named))      /* the node's message names it already */
+                return hl_err_set(err, e1.code ? e1.code : HELIOS_ERROR, -1, "%s", e1.msg);
             return hl_err_set(err, e1.code ? e1.code : HELIOS_ERROR, -1, "node '%s': %s",
                               r->nodes[i]->name, e1.msg);
+        }
     }
     return HELIOS_OK;
 }

@@ -125,7 +125,8 @@ static int list_tables(sqlite3 *db, const HlNode *node, char ***names, int **vie
     *n = 0;
     if (sqlite3_prepare_v2(db,
                            "SELECT name, type = 'view' FROM sqlite_master WHERE type IN ('table', 'view')"
-                           " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+                           " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+                           " AND name NOT LIKE 'hl\\_%' ESCAPE '\\' ORDER BY name",
                            -1, &st, NULL) != SQLITE_OK) {
         hl_err_set(err, HELIOS_ERROR, -1, "node '%s': %s", node->name, sqlite3_errmsg(db));
         sqlite3_finalize(st);
