@@ -333,6 +333,66 @@ static int x_register_node(Ctx *c)
     return rc;
 }
 
+/* The data_filter of each of the st->count nodes of REGISTER FEDERATED
+ * NODES (engine/partition.c has the functions they call).  COLUMN: one node
+ * per distinct non-NULL value, so the count must match. */
+static int partition_filters(Ctx *c, char ***out, int *nout)
+{
+    const HlStmt *st = c->st;
+    int n = (int)st->count;
+    char **f = calloc((size_t)n, sizeof *f);
+    long long seed = st->seed.kind == HL_V_INT ? (long long)st->seed.i : 0;
+    int rc = HELIOS_OK;
+    if (!f)
+        return hl_err_set(c->err, HELIOS_NOMEM, -1, "out of memory");
+    if (st->partition == HL_PART_COLUMN) {
+        sqlite3_stmt *q = NULL;
+        char *sql = sqlite3_mprintf("SELECT DISTINCT \"%w\" FROM \"%w\" WHERE \"%w\" IS NOT NULL "
+                                    "ORDER BY 1 LIMIT %d", st->part_column.s, st->table.s,
+                                    st->part_column.s, n + 1);
+        int k = 0;
+        if (sql && sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) == SQLITE_OK) {
+            while (sqlite3_step(q) == SQLITE_ROW && k <= n) {
+                if (k < n) {
+                    sqlite3_value *v = sqlite3_column_value(q, 0);
+                    int t = sqlite3_value_type(v);
+                    f[k] = t == SQLITE_INTEGER
+                        ? sqlite3_mprintf("\"%w\" = %lld", st->part_column.s, sqlite3_value_int64(v))
+                        : t == SQLITE_FLOAT
+                        ? sqlite3_mprintf("\"%w\" = %!.17g", st->part_column.s, sqlite3_value_double(v))
+                        : sqlite3_mprintf("\"%w\" = %Q", st->part_column.s, sqlite3_value_text(v));
+                }
+                k++;
+            }
+        } else
+            rc = hl_err_set(c->err, HELIOS_ERROR, st->part_column.off, "%s", sqlite3_errmsg(c->db));
+        sqlite3_finalize(q);
+        sqlite3_free(sql);
+        if (rc == HELIOS_OK && k != n)
+            rc = hl_err_set(c->err, HELIOS_OPTION, st->count_off,
+                            "PARTITION BY COLUMN makes one node per value, and column '%s' of table '%s' has %s%d distinct values",
+                            st->part_column.s, st->table.s, k > n ? "more than " : "", k > n ? n : k);
+    } else {
+        for (int k = 0; k < n; k++)
+            f[k] = st->partition == HL_PART_DIRICHLET
+                ? sqlite3_mprintf("hl_partition_dirichlet(%lld, %d, %!.17g, \"%w\", rowid) = %d",
+                                  seed, n, st->alpha.r, st->part_column.s, k)
+                : sqlite3_mprintf("hl_partition_iid(%lld, %d, rowid) = %d", seed, n, k);
+    }
+    for (int k = 0; rc == HELIOS_OK && k < n; k++)
+        if (!f[k])
+            rc = hl_err_set(c->err, HELIOS_NOMEM, -1, "out of memory");
+    if (rc != HELIOS_OK) {
+        for (int k = 0; k < n; k++)
+            sqlite3_free(f[k]);
+        free(f);
+        return rc;
+    }
+    *out = f;
+    *nout = n;
+    return HELIOS_OK;
+}
+
 static int x_register_nodes(Ctx *c)
 {
     const HlStmt *st = c->st;
@@ -364,10 +424,48 @@ static int x_register_nodes(Ctx *c)
         sqlite3_finalize(q);
         sqlite3_free(sql);
     }
+    char **filters = NULL;
+    int nf = 0;
+    if (rc == HELIOS_OK)
+        rc = partition_filters(c, &filters, &nf);
+    char *base = NULL;
+    if (rc == HELIOS_OK) {
+        base = hl_opt_check(HL_OBJ_NODE, &st->opts, NULL, c->err);
+        if (!base)
+            rc = c->err->code;
+        else if (strstr(base, "\"data_filter\""))
+            rc = hl_err_set(c->err, HELIOS_OPTION, opt_value_off(st, "data_filter"),
+                            "PARTITION BY sets each node's data_filter; leave it out");
+    }
+    /* Node k: <table>_<k>, endpoint 'local', its share as data_filter. */
+    for (int k = 0; rc == HELIOS_OK && k < nf; k++) {
+        char name[300];
+        snprintf(name, sizeof name, "%.250s_%d", st->table.s, k + 1);
+        char *filter = hl_json_quote(filters[k]);
+        char *json = filter ? sqlite3_mprintf("{\"endpoint\":\"local\",\"data_filter\":%s%s%s",
+                                              filter, strcmp(base, "{}") ? "," : "",
+                                              strcmp(base, "{}") ? base + 1 : "}")
+                            : NULL;
+        if (!json)
+            rc = hl_err_set(c->err, HELIOS_NOMEM, -1, "out of memory");
+        else
+            rc = at(c->err, hl_cat_create(c->db, HL_CAT_NODE, ws.id, name, json, NULL, NULL, c->err),
+                    st->count_off);
+        sqlite3_free(json);
+        free(filter);
+    }
+    if (rc == HELIOS_OK) {
+        char *detail = sqlite3_mprintf("{\"count\":%lld,\"table\":%Q,\"partition\":%d}",
+                                       (long long)st->count, st->table.s, (int)st->partition);
+        audit(c, HL_CAT_NODE, st->table.s, ws.name, detail ? strdup(detail) : NULL);
+        sqlite3_free(detail);
+    }
+    for (int k = 0; k < nf; k++)
+        sqlite3_free(filters[k]);
+    free(filters);
+    free(base);
     hl_cat_obj_clear(&ws);
-    if (rc != HELIOS_OK)
-        return rc;
-    return not_implemented(c, "REGISTER FEDERATED NODES (simulated nodes over a table) arrives with in-process training");
+    return rc;
 }
 
 static int get_node(Ctx *c, HlCatObj *ws, HlCatObj *node)

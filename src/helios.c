@@ -17,6 +17,7 @@
 
 #include "catalog.h"
 #include "engine.h"
+#include "partition.h"
 #include "runs.h"
 #include "clock.h"
 #include "exec.h"
@@ -80,7 +81,8 @@ int helios_open(const char *path, helios **out)
     h->engine = hl_engine_new(h->uri);
     if (!h->engine)
         return hl_err_set(&h->err, HELIOS_NOMEM, -1, "out of memory");
-    if (hl_sqlfn_register(h->db) != SQLITE_OK || hl_sqlfn_register_training(h->db, h) != SQLITE_OK)
+    if (hl_sqlfn_register(h->db) != SQLITE_OK || hl_sqlfn_register_training(h->db, h) != SQLITE_OK
+        || hl_partition_register(h->db) != SQLITE_OK)
         return hl_err_set(&h->err, HELIOS_ERROR, -1, "cannot register the federated functions: %s",
                           sqlite3_errmsg(h->db));
     hl_cat_protect(h->db, 1);

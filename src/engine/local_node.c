@@ -4,6 +4,7 @@
  * node_setup, node_train, node_eval); what they share is finding the table
  * and building its queries.
  */
+#include "partition.h"
 #include "local_node.h"
 
 #include <stdio.h>
@@ -67,6 +68,13 @@ static int open_db(const HlNode *node, sqlite3 **db, hl_err *err)
         return HELIOS_IO;
     }
     sqlite3_busy_timeout(*db, 5000);
+    /* data_filter of nodes made by REGISTER FEDERATED NODES ... PARTITION BY */
+    if (hl_partition_register(*db) != SQLITE_OK) {
+        hl_err_set(err, HELIOS_NOMEM, -1, "node '%s': out of memory", node->name);
+        sqlite3_close(*db);
+        *db = NULL;
+        return HELIOS_NOMEM;
+    }
     return HELIOS_OK;
 }
 

@@ -58,12 +58,22 @@ SHOW FEDERATED NODES;
 CREATE FEDERATED WORKSPACE empty_ws;
 SHOW FEDERATED NODES IN WORKSPACE empty_ws;
 SHOW FEDERATED NODES IN WORKSPACE nowhere;
--- the simulation form: checked, then not implemented yet
+-- the simulation form: n local nodes over a table, each with its share as data_filter
 CREATE TABLE patients (age INTEGER, bmi REAL, region TEXT, outcome INTEGER);
+INSERT INTO patients VALUES (50, 25.0, 'east', 1), (61, 31.5, 'west', 0), (45, 22.1, 'east', 0);
 REGISTER FEDERATED NODES 3 IN WORKSPACE empty_ws FROM TABLE patients PARTITION BY IID;
-REGISTER FEDERATED NODES 4 IN WORKSPACE empty_ws FROM TABLE patients
+SELECT node_name, endpoint FROM federated_node_status WHERE workspace = 'empty_ws';
+-- a second time the names are taken, and nothing is added
+REGISTER FEDERATED NODES 3 IN WORKSPACE empty_ws FROM TABLE patients PARTITION BY IID;
+CREATE FEDERATED WORKSPACE sim2;
+REGISTER FEDERATED NODES 4 IN WORKSPACE sim2 FROM TABLE patients
     PARTITION BY DIRICHLET(outcome, 0.5) SEED 42 WITH (data_residency = 'EU');
-REGISTER FEDERATED NODES 2 IN WORKSPACE empty_ws FROM TABLE patients PARTITION BY COLUMN region;
+SELECT node_name, data_residency FROM federated_node_status WHERE workspace = 'sim2';
+CREATE FEDERATED WORKSPACE sim3;
+REGISTER FEDERATED NODES 3 IN WORKSPACE sim3 FROM TABLE patients PARTITION BY COLUMN region;
+REGISTER FEDERATED NODES 2 IN WORKSPACE sim3 FROM TABLE patients PARTITION BY COLUMN region;
+REGISTER FEDERATED NODES 2 IN WORKSPACE sim3 FROM TABLE patients PARTITION BY IID
+    WITH (data_filter = 'age > 40');
 REGISTER FEDERATED NODES 2 IN WORKSPACE empty_ws FROM TABLE nosuch PARTITION BY IID;
 REGISTER FEDERATED NODES 2 IN WORKSPACE empty_ws FROM TABLE patients PARTITION BY COLUMN nosuch;
 REGISTER FEDERATED NODES 2 IN WORKSPACE empty_ws FROM TABLE patients PARTITION BY DIRICHLET(nosuch, 1);
@@ -76,5 +86,6 @@ REGISTER FEDERATED NODES 2 IN WORKSPACE empty_ws FROM TABLE patients PARTITION B
 REGISTER FEDERATED NODES 2 IN WORKSPACE empty_ws FROM TABLE patients PARTITION BY IID WITH (sla = 'gold');
 -- max_nodes counts the simulated nodes too
 ALTER FEDERATED WORKSPACE empty_ws SET (max_nodes = 2);
-REGISTER FEDERATED NODES 3 IN WORKSPACE empty_ws FROM TABLE patients PARTITION BY IID;
+CREATE FEDERATED WORKSPACE capped WITH (max_nodes = 2);
+REGISTER FEDERATED NODES 3 IN WORKSPACE capped FROM TABLE patients PARTITION BY IID;
 SELECT workspace_name, registered_nodes FROM federated_workspace_status ORDER BY workspace_name;
