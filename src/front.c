@@ -448,8 +448,10 @@ static int rewrite_as_list(Rewriter *rw, int i, int *skip_to)
                 return hl_err_set(rw->err, HELIOS_SYNTAX, rw->t[k].offset,
                                   "SELECT f(...) AS (columns) cannot have its own FROM; write SELECT ... FROM f(...) AS (columns)");
         }
+        /* DISTINCT: a function whose rows repeat its wide columns (such as
+         * federated_evaluate's metric rows) gives one row in this form. */
         Edit *ins = edit_new(rw, fn->offset, fn->offset);
-        if (!ins)
+        if (!ins || edit_adds(ins, "DISTINCT ", fn->offset))
             return nomem(rw);
         int rc = add_cast_list(rw, ins, lp, rp);
         if (rc)

@@ -10,7 +10,7 @@
  * hl_front_rewrite() turns a plain SQL statement into the SQL that SQLite
  * runs, with the dialect's conveniences rewritten:
  *   f(a, name => expr)            ->  f(a, 'name', expr)
- *   SELECT f(x) AS (c T, ...)     ->  SELECT CAST(c AS T) AS c, ... FROM f(x)
+ *   SELECT f(x) AS (c T, ...)     ->  SELECT DISTINCT CAST(c AS T) AS c, ... FROM f(x)
  *   ... FROM f(x) AS (c T, ...)   ->  ... FROM (SELECT CAST(c AS T) AS c, ... FROM f(x))
  *   X - INTERVAL '1 hour'         ->  datetime(X, '-1 hours')
  * and keeps a map from the rewritten text back to the original, so that an

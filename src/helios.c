@@ -192,15 +192,21 @@ static int find_token(const helios_stmt *st, const char *name, int n, int last)
 static int locate_in_message(const helios_stmt *st, const char *msg)
 {
     int last = strstr(msg, " repeats '") != NULL;
-    for (const char *q = strchr(msg, '\''); q; ) {
-        const char *e = strchr(q + 1, '\'');
-        if (!e)
-            break;
-        int off = find_token(st, q + 1, (int)(e - q - 1), last);
-        if (off >= 0)
-            return off;
-        q = strchr(e + 1, '\'');
-    }
+    const char *quotes[32];
+    int nq = 0;
+    for (const char *q = strchr(msg, '\''); q && nq + 1 < 32; q = strchr(q + 1, '\''))
+        quotes[nq++] = q;
+    /* Names in the order of the message, but a model's name last: in
+     * "model 'm' has no version 'v9'" the model is context, v9 the fault. */
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; k + 1 < nq; k += 2) {
+            int is_model = quotes[k] - msg >= 6 && strncmp(quotes[k] - 6, "model ", 6) == 0;
+            if (is_model != pass)
+                continue;
+            int off = find_token(st, quotes[k] + 1, (int)(quotes[k + 1] - quotes[k] - 1), last);
+            if (off >= 0)
+                return off;
+        }
     static const char *const prefixes[] = {
         "no such table: ", "no such column: ", "no such function: ", "no such module: ",
         "ambiguous column name: ", "no such collation sequence: ", "no such index: ",

@@ -247,8 +247,17 @@ static const HlView views[] = {
     {"federated_evaluate",
      "metric TEXT, value REAL, global_accuracy REAL, global_precision REAL, global_recall REAL, "
      "global_f1_score REAL, global_roc_auc REAL, global_loss REAL, per_node_metrics TEXT",
-     2, {MODEL_ARG, {"table_name", HL_VARG_TABLE, 1, "a table name", NULL}}, NULL,
-     "federated_evaluate() needs a trained model, which arrives with federated training",
+     2, {MODEL_ARG, {"table_name", HL_VARG_TABLE, 1, "a table name", NULL}},
+     /* hl_evaluate() (src/sqlfn/training.c) asks the nodes; one row per
+      * metric, the wide columns repeated on each (the AS (...) form of the
+      * guide selects DISTINCT rows, so it gets one). */
+     "WITH e(j) AS (SELECT hl_evaluate(?1, ?2)) "
+     "SELECT m.key, m.value, json_extract(e.j, '$.metrics.accuracy'), "
+     "json_extract(e.j, '$.metrics.precision'), json_extract(e.j, '$.metrics.recall'), "
+     "json_extract(e.j, '$.metrics.f1_score'), json_extract(e.j, '$.metrics.roc_auc'), "
+     "json_extract(e.j, '$.metrics.loss'), json_extract(e.j, '$.per_node') "
+     "FROM e, json_each(e.j, '$.metrics') m",
+     NULL,
      "a model's metrics on the nodes' held-out rows, or on a table of this database"},
 
     {"federated_compliance_check",

@@ -62,6 +62,14 @@ int hl_engine_wait(HlEngine *e, int64_t model_id, double timeout, char *status, 
 
 int hl_engine_running(HlEngine *e, int64_t model_id);
 
+/* Evaluates the model's current version: on the validation rows its
+ * training held out at every node of workspace ws_id (all their rows when
+ * it held out none), or on `table` of this database.  *json_out (malloc'd)
+ * gets {"per_node": {name: metrics}, "metrics": {...}, "rows_are": ...,
+ * "version": n}; metrics are computed from the nodes' merged counts. */
+int hl_engine_evaluate(HlEngine *e, sqlite3 *db, int64_t model_id, int64_t ws_id,
+                       const char *table, char **json_out, hl_err *err);
+
 /* Asks every run to stop after its current round. */
 void hl_engine_stop_all(HlEngine *e);
 

@@ -342,6 +342,15 @@ int hl_sqlfn_check_args(sqlite3_context *ctx, const char *fn, int argc, sqlite3_
         && check_values(ctx, f, argc, argv);
 }
 
+/* hl_evaluate() on a connection without a training engine (a catalog
+ * opened by plain SQLite, the unit tests); training.c replaces it. */
+static void fn_no_engine(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    (void)argv;
+    sqlite3_result_error(ctx, "federated_evaluate() needs a connection opened by helios", -1);
+}
+
 /* ---- registration ------------------------------------------------------------ */
 
 int hl_sqlfn_register_functions(sqlite3 *db)
@@ -356,6 +365,7 @@ int hl_sqlfn_register_functions(sqlite3 *db)
         {"hl_option", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, fn_option},
         {"hl_option_text", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, fn_option_text},
         {"hl_option_defs", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, fn_option_defs},
+        {"hl_evaluate", 2, SQLITE_UTF8, fn_no_engine},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         int rc = sqlite3_create_function_v2(db, fns[i].name, fns[i].nargs, fns[i].flags, NULL,

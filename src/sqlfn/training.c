@@ -175,12 +175,110 @@ static void fn_wait(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     hl_cat_obj_clear(&m);
 }
 
+/* A version named by a number or a tag. */
+static int version_of(sqlite3_context *ctx, helios *h, const HlCatObj *m, sqlite3_value *v,
+                      HlCatVersion *out)
+{
+    hl_err err;
+    hl_err_clear(&err);
+    int t = sqlite3_value_type(v);
+    int rc = t == SQLITE_INTEGER
+        ? hl_cat_version_get(h->db, m->id, sqlite3_value_int64(v), NULL, out, &err)
+        : hl_cat_version_get(h->db, m->id, 0, (const char *)sqlite3_value_text(v), out, &err);
+    if (rc != HELIOS_OK)
+        fail(ctx, "compare_federated_models(): %s", err.msg);
+    return rc == HELIOS_OK;
+}
+
+/* compare_federated_models(m, version_a => a, version_b => b): a JSON
+ * object with both versions' stored metrics, their differences (b - a)
+ * and the Euclidean distance between their parameter vectors. */
+static void fn_compare(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    helios *h = sqlite3_user_data(ctx);
+    HlCatObj m = {0};
+    HlCatVersion a = {0}, b = {0};
+    sqlite3_value *va = NULL, *vb = NULL;
+    if (!hl_sqlfn_check_args(ctx, "compare_federated_models", argc, argv)
+        || !model_of(ctx, h, "compare_federated_models", argv[0], &m))
+        return;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const char *name = (const char *)sqlite3_value_text(argv[i]);
+        if (strcasecmp(name, "version_a") == 0)
+            va = argv[i + 1];
+        else
+            vb = argv[i + 1];
+    }
+    if (version_of(ctx, h, &m, va, &a) && version_of(ctx, h, &m, vb, &b)) {
+        double dist = NAN;
+        if (a.params && b.params && a.nparams == b.nparams) {
+            double s = 0;
+            for (size_t k = 0; k < a.nparams; k++)
+                s += (b.params[k] - a.params[k]) * (b.params[k] - a.params[k]);
+            dist = sqrt(s);
+        }
+        char *json = sqlite3_mprintf(
+            "{\"version_a\":%lld,\"version_b\":%lld,\"metrics_a\":%s,\"metrics_b\":%s}",
+            (long long)a.version, (long long)b.version,
+            a.metrics ? a.metrics : "{}", b.metrics ? b.metrics : "{}");
+        sqlite3_stmt *q = NULL;
+        const char *sql =
+            "SELECT json_set(?1, '$.parameter_distance', ?2, "
+            "'$.loss_delta', json_extract(?1, '$.metrics_b.loss') - json_extract(?1, '$.metrics_a.loss'), "
+            "'$.accuracy_delta', json_extract(?1, '$.metrics_b.accuracy') - json_extract(?1, '$.metrics_a.accuracy'))";
+        if (json && sqlite3_prepare_v2(h->db, sql, -1, &q, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(q, 1, json, -1, SQLITE_STATIC);
+            if (isfinite(dist))
+                sqlite3_bind_double(q, 2, dist);
+            else
+                sqlite3_bind_null(q, 2);
+            if (sqlite3_step(q) == SQLITE_ROW)
+                sqlite3_result_text(ctx, (const char *)sqlite3_column_text(q, 0), -1,
+                                    SQLITE_TRANSIENT);
+            else
+                fail(ctx, "compare_federated_models(): %s", sqlite3_errmsg(h->db));
+        } else
+            fail(ctx, "compare_federated_models(): %s", json ? sqlite3_errmsg(h->db) : "out of memory");
+        sqlite3_finalize(q);
+        sqlite3_free(json);
+    }
+    hl_cat_version_clear(&a);
+    hl_cat_version_clear(&b);
+    hl_cat_obj_clear(&m);
+}
+
+/* hl_evaluate(model, table or NULL): the JSON behind federated_evaluate
+ * (storage/views.c turns it into rows). */
+static void fn_evaluate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    helios *h = sqlite3_user_data(ctx);
+    HlCatObj m = {0};
+    (void)argc;
+    if (!model_of(ctx, h, "federated_evaluate", argv[0], &m))
+        return;
+    const char *table = (const char *)sqlite3_value_text(argv[1]);
+    char *json = NULL;
+    hl_err err;
+    hl_err_clear(&err);
+    if (hl_engine_evaluate(h->engine, h->db, m.id, m.ws_id, table, &json, &err) != HELIOS_OK)
+        fail(ctx, "federated_evaluate(): %s", err.msg);
+    else
+        sqlite3_result_text(ctx, json, -1, free);
+    hl_cat_obj_clear(&m);
+}
+
 int hl_sqlfn_register_training(sqlite3 *db, helios *h)
 {
     int rc = sqlite3_create_function_v2(db, "federated_predict", -1, SQLITE_UTF8, h, fn_predict,
                                         NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function_v2(db, "wait_for_convergence", -1, SQLITE_UTF8, h, fn_wait,
+                                        NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function_v2(db, "compare_federated_models", -1, SQLITE_UTF8, h,
+                                        fn_compare, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function_v2(db, "hl_evaluate", 2, SQLITE_UTF8, h, fn_evaluate,
                                         NULL, NULL, NULL);
     return rc;
 }

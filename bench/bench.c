@@ -1,0 +1,364 @@
+/* bench.c - see bench.h. */
+#include "bench.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *what, helios *h, const char *sql)
+{
+    fprintf(stderr, "bench: %s: %s\n", what, h ? helios_errmsg(h) : "");
+    if (sql)
+        fprintf(stderr, "bench: in: %.300s%s\n", sql, strlen(sql) > 300 ? "..." : "");
+    exit(1);
+}
+
+/* ---- SQL ------------------------------------------------------------------ */
+
+void bench_exec(helios *h, const char *sql)
+{
+    const char *tail = sql;
+    while (tail && *tail) {
+        helios_stmt *st = NULL;
+        const char *at = tail;
+        if (helios_prepare(h, tail, -1, 0, &st, &tail) != HELIOS_OK)
+            die("prepare", h, at);
+        if (!st)
+            break;
+        int rc;
+        while ((rc = helios_step(st)) == HELIOS_ROW)
+            ;
+        if (rc != HELIOS_DONE) {
+            helios_finalize(st);
+            die("step", h, at);
+        }
+        helios_finalize(st);
+    }
+}
+
+static char *vformat(const char *fmt, va_list ap)
+{
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    char *s = malloc((size_t)n + 1);
+    if (!s) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+void bench_execf(helios *h, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = vformat(fmt, ap);
+    va_end(ap);
+    bench_exec(h, sql);
+    free(sql);
+}
+
+/* Prepares the one query of sql; exits on error. */
+static helios_stmt *query(helios *h, const char *sql)
+{
+    helios_stmt *st = NULL;
+    if (helios_prepare(h, sql, -1, 0, &st, NULL) != HELIOS_OK || !st)
+        die("prepare", h, sql);
+    return st;
+}
+
+double *bench_column(helios *h, const char *sql, int *n)
+{
+    helios_stmt *st = query(h, sql);
+    double *v = NULL;
+    int cap = 0, rc;
+    *n = 0;
+    while ((rc = helios_step(st)) == HELIOS_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            v = realloc(v, (size_t)cap * sizeof *v);
+            if (!v)
+                die("out of memory", NULL, NULL);
+        }
+        v[(*n)++] = helios_column_type(st, 0) == HELIOS_NULL ? NAN : helios_column_double(st, 0);
+    }
+    if (rc != HELIOS_DONE) {
+        helios_finalize(st);
+        die("step", h, sql);
+    }
+    helios_finalize(st);
+    return v;
+}
+
+double bench_double(helios *h, const char *sql)
+{
+    int n;
+    double *v = bench_column(h, sql, &n), r = n > 0 ? v[0] : NAN;
+    free(v);
+    return r;
+}
+
+double bench_doublef(helios *h, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = vformat(fmt, ap);
+    va_end(ap);
+    double r = bench_double(h, sql);
+    free(sql);
+    return r;
+}
+
+char *bench_textf(helios *h, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = vformat(fmt, ap);
+    va_end(ap);
+    helios_stmt *st = query(h, sql);
+    char *r = NULL;
+    int rc = helios_step(st);
+    if (rc == HELIOS_ROW && helios_column_text(st, 0))
+        r = strdup(helios_column_text(st, 0));
+    else if (rc != HELIOS_ROW && rc != HELIOS_DONE) {
+        helios_finalize(st);
+        die("step", h, sql);
+    }
+    helios_finalize(st);
+    free(sql);
+    return r;
+}
+
+helios *bench_open_fresh(const char *path)
+{
+    const char *suffix[] = { "", "-wal", "-shm", "-journal" };
+    char buf[4096];
+    for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++) {
+        snprintf(buf, sizeof buf, "%s%s", path, suffix[i]);
+        unlink(buf);
+    }
+    helios *h = NULL;
+    if (helios_open(path, &h) != HELIOS_OK)
+        die("open", h, path);
+    return h;
+}
+
+/* ---- CSV -------------------------------------------------------------------- */
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "bench: cannot open %s\n", path);
+        exit(1);
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (!s || fread(s, 1, (size_t)n, f) != (size_t)n) {
+        fprintf(stderr, "bench: cannot read %s\n", path);
+        exit(1);
+    }
+    s[n] = 0;
+    fclose(f);
+    return s;
+}
+
+void bench_csv_read(const char *path, BenchCsv *csv)
+{
+    char *text = read_file(path), *line, *save = NULL;
+    memset(csv, 0, sizeof *csv);
+    line = strtok_r(text, "\r\n", &save);
+    if (!line) {
+        fprintf(stderr, "bench: %s is empty\n", path);
+        exit(1);
+    }
+    for (char *p = line, *q; p; p = q) {
+        q = strchr(p, ',');
+        if (q)
+            *q++ = 0;
+        csv->names = realloc(csv->names, (size_t)(csv->ncols + 1) * sizeof *csv->names);
+        csv->names[csv->ncols++] = strdup(p);
+    }
+    size_t cap = 0;
+    while ((line = strtok_r(NULL, "\r\n", &save))) {
+        if ((size_t)(csv->nrows + 1) * csv->ncols > cap) {
+            cap = cap ? 2 * cap : (size_t)csv->ncols * 256;
+            csv->v = realloc(csv->v, cap * sizeof *csv->v);
+        }
+        char *p = line;
+        for (int j = 0; j < csv->ncols; j++) {
+            char *end;
+            double x = strtod(p, &end);
+            if (end == p || (j < csv->ncols - 1 ? *end != ',' : *end != 0)) {
+                fprintf(stderr, "bench: %s: row %d, column %d is not a number\n", path,
+                        csv->nrows + 1, j + 1);
+                exit(1);
+            }
+            csv->v[(size_t)csv->nrows * csv->ncols + j] = x;
+            p = end + 1;
+        }
+        csv->nrows++;
+    }
+    free(text);
+}
+
+void bench_csv_free(BenchCsv *csv)
+{
+    for (int j = 0; j < csv->ncols; j++)
+        free(csv->names[j]);
+    free(csv->names);
+    free(csv->v);
+    memset(csv, 0, sizeof *csv);
+}
+
+/* Appends to a growing buffer. */
+typedef struct Buf {
+    char *s;
+    size_t n, cap;
+} Buf;
+
+static void buf_add(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void buf_add(Buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *t = vformat(fmt, ap);
+    va_end(ap);
+    size_t len = strlen(t);
+    if (b->n + len + 1 > b->cap) {
+        b->cap = (b->n + len + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+        if (!b->s)
+            die("out of memory", NULL, NULL);
+    }
+    memcpy(b->s + b->n, t, len + 1);
+    b->n += len;
+    free(t);
+}
+
+void bench_csv_to_table(helios *h, const BenchCsv *csv, const char *table, const int *rows, int n)
+{
+    Buf b = { 0 };
+    buf_add(&b, "CREATE TABLE \"%s\" (", table);
+    for (int j = 0; j < csv->ncols; j++)
+        buf_add(&b, "%s\"%s\" %s", j ? ", " : "", csv->names[j],
+                j == csv->ncols - 1 ? "INTEGER" : "REAL");
+    buf_add(&b, ")");
+    bench_exec(h, b.s);
+    bench_exec(h, "BEGIN");
+    if (!rows)
+        n = csv->nrows;
+    /* 100 rows a statement: few statements, each well under SQLite's limits */
+    for (int i = 0; i < n; i += 100) {
+        b.n = 0;
+        buf_add(&b, "INSERT INTO \"%s\" VALUES ", table);
+        for (int k = i; k < n && k < i + 100; k++) {
+            const double *r = csv->v + (size_t)(rows ? rows[k] : k) * csv->ncols;
+            buf_add(&b, "%s(", k > i ? ", " : "");
+            for (int j = 0; j < csv->ncols; j++)
+                buf_add(&b, j == csv->ncols - 1 ? "%s%.0f" : "%s%.17g", j ? ", " : "", r[j]);
+            buf_add(&b, ")");
+        }
+        bench_exec(h, b.s);
+    }
+    bench_exec(h, "COMMIT");
+    free(b.s);
+}
+
+/* ---- clocks, memory, machine ---------------------------------------------------- */
+
+double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double bench_peak_mib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024.0;   /* ru_maxrss is in KiB on Linux */
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double bench_median(double *v, int n)
+{
+    if (n <= 0)
+        return NAN;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double bench_max(const double *v, int n)
+{
+    double m = -INFINITY;
+    for (int i = 0; i < n; i++)
+        if (v[i] > m)
+            m = v[i];
+    return m;
+}
+
+void bench_print_machine(void)
+{
+    char model[256] = "unknown CPU", line[512];
+    long mem_kib = 0;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "model name", 10) == 0) {
+            char *p = strchr(line, ':');
+            if (p) {
+                snprintf(model, sizeof model, "%s", p + 2);
+                model[strcspn(model, "\n")] = 0;
+            }
+            break;
+        }
+    if (f)
+        fclose(f);
+    f = fopen("/proc/meminfo", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "MemTotal: %ld kB", &mem_kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    const char *threads = getenv("HELIOS_THREADS");
+    printf("machine: %ld cores (online), %s, %.1f GiB RAM; helios %s; HELIOS_THREADS=%s\n",
+           sysconf(_SC_NPROCESSORS_ONLN), model, (double)mem_kib / (1024.0 * 1024.0),
+           helios_version(), threads && *threads ? threads : "(unset: one per core)");
+}
+
+/* ---- random numbers ----------------------------------------------------------------- */
+
+uint64_t bench_rand(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+double bench_uniform(uint64_t *state)
+{
+    return (double)(bench_rand(state) >> 11) * 0x1.0p-53;
+}
+
+double bench_normal(uint64_t *state)
+{
+    double u = bench_uniform(state), v = bench_uniform(state);
+    return sqrt(-2.0 * log(1.0 - u)) * cos(2.0 * M_PI * v);
+}
