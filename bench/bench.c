@@ -230,20 +230,21 @@ typedef struct Buf {
 static void buf_add(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void buf_add(Buf *b, const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    char *t = vformat(fmt, ap);
-    va_end(ap);
-    size_t len = strlen(t);
-    if (b->n + len + 1 > b->cap) {
-        b->cap = (b->n + len + 1) * 2;
+    for (;;) {
+        va_list ap;
+        size_t room = b->cap - b->n;
+        va_start(ap, fmt);
+        int len = b->s ? vsnprintf(b->s + b->n, room, fmt, ap) : -1;
+        va_end(ap);
+        if (len >= 0 && (size_t)len < room) {
+            b->n += (size_t)len;
+            return;
+        }
+        b->cap = b->cap ? 2 * b->cap : 4096;
         b->s = realloc(b->s, b->cap);
         if (!b->s)
             die("out of memory", NULL, NULL);
     }
-    memcpy(b->s + b->n, t, len + 1);
-    b->n += len;
-    free(t);
 }
 
 void bench_csv_to_table(helios *h, const BenchCsv *csv, const char *table, const int *rows, int n)
@@ -273,6 +274,41 @@ void bench_csv_to_table(helios *h, const BenchCsv *csv, const char *table, const
     }
     bench_exec(h, "COMMIT");
     free(b.s);
+}
+
+void bench_synthetic_table(helios *h, const char *table, long nrows, int d, uint64_t seed)
+{
+    Buf b = { 0 };
+    double *w = malloc((size_t)d * sizeof *w), *x = malloc((size_t)d * sizeof *x);
+    if (!w || !x)
+        die("out of memory", NULL, NULL);
+    for (int j = 0; j < d; j++)
+        w[j] = bench_normal(&seed) / sqrt((double)d);
+    buf_add(&b, "CREATE TABLE \"%s\" (", table);
+    for (int j = 0; j < d; j++)
+        buf_add(&b, "x%d REAL, ", j + 1);
+    buf_add(&b, "y INTEGER)");
+    bench_exec(h, b.s);
+    bench_exec(h, "BEGIN");
+    for (long i = 0; i < nrows; i += 200) {
+        b.n = 0;
+        buf_add(&b, "INSERT INTO \"%s\" VALUES ", table);
+        for (long k = i; k < nrows && k < i + 200; k++) {
+            double z = 0.5 * bench_normal(&seed);
+            buf_add(&b, "%s(", k > i ? ", " : "");
+            for (int j = 0; j < d; j++) {
+                x[j] = bench_normal(&seed);
+                z += w[j] * x[j];
+                buf_add(&b, "%.6f, ", x[j]);
+            }
+            buf_add(&b, "%d)", z > 0);
+        }
+        bench_exec(h, b.s);
+    }
+    bench_exec(h, "COMMIT");
+    free(b.s);
+    free(w);
+    free(x);
 }
 
 /* ---- clocks, memory, machine ---------------------------------------------------- */

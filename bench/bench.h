@@ -35,6 +35,13 @@ void bench_csv_free(BenchCsv *csv);
 void bench_csv_to_table(helios *h, const BenchCsv *csv, const char *table, const int *rows,
                         int n);
 
+/* CREATE TABLE table (x1 REAL, ..., x<d> REAL, y INTEGER) with nrows rows
+ * generated from seed and streamed in (never all held in memory): x
+ * standard normal, y = 1 when w.x + e > 0, w and the noise e drawn from the
+ * same stream (w ~ N(0, 1/d), e ~ N(0, 0.25)): a learnable, not separable,
+ * binary problem.  Rows in generation order: rowid 1..nrows. */
+void bench_synthetic_table(helios *h, const char *table, long nrows, int d, uint64_t seed);
+
 /* Runs every statement of sql, discarding rows; exits on the first error. */
 void bench_exec(helios *h, const char *sql);
 void bench_execf(helios *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

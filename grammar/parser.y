@@ -430,18 +430,20 @@ cmd(S) ::= STOP(A) FEDERATED TRAINING(B) objname(N). {
     S->name = N;
 }
 
-/* CHECKPOINT FEDERATED TRAINING m TO 'file' */
-cmd(S) ::= CHECKPOINT(A) FEDERATED TRAINING(B) objname(N) TO str(P). {
+/* CHECKPOINT FEDERATED TRAINING m TO 'file' [WITH (overwrite = true)] */
+cmd(S) ::= CHECKPOINT(A) FEDERATED TRAINING(B) objname(N) TO str(P) with(O). {
     S = stmt_take(ps, HL_STMT_CHECKPOINT, A, B);
     S->name = N;
     S->path = P;
+    S->opts = O;
 }
 
-/* RESUME FEDERATED TRAINING m [FROM 'file'] */
-cmd(S) ::= RESUME(A) FEDERATED TRAINING(B) objname(N) resumefrom(P). {
+/* RESUME FEDERATED TRAINING m [FROM 'file'] [WITH (rounds = n)] */
+cmd(S) ::= RESUME(A) FEDERATED TRAINING(B) objname(N) resumefrom(P) with(O). {
     S = stmt_take(ps, HL_STMT_RESUME, A, B);
     S->name = N;
     S->path = P;
+    S->opts = O;
 }
 %type resumefrom {HlName}
 %destructor resumefrom { hl_name_clear(&$$); }

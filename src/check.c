@@ -112,6 +112,31 @@ int hl_exec_check(const HlStmt *st, hl_err *err)
     }
     if (st->kind == HL_STMT_CREATE_ALERT && check_alert(st, err) != HELIOS_OK)
         return err->code;
+    /* CHECKPOINT's one option: overwrite = true | false */
+    for (int i = 0; st->kind == HL_STMT_CHECKPOINT && i < st->opts.n; i++) {
+        const HlOption *o = &st->opts.v[i];
+        if (strcasecmp(o->name.s, "overwrite") != 0)
+            return hl_err_set(err, HELIOS_OPTION, o->name.off,
+                              "unknown option '%s' for CHECKPOINT; it takes overwrite = true | false",
+                              o->name.s);
+        if (o->value.kind != HL_V_BOOL)
+            return hl_err_set(err, HELIOS_OPTION, o->value.off,
+                              "option 'overwrite' expects true or false");
+        if (i > 0)
+            return hl_err_set(err, HELIOS_OPTION, o->name.off, "option 'overwrite' is given twice");
+    }
+    /* RESUME's one option: rounds = n, the round to train up to */
+    for (int i = 0; st->kind == HL_STMT_RESUME && i < st->opts.n; i++) {
+        const HlOption *o = &st->opts.v[i];
+        if (strcasecmp(o->name.s, "rounds") != 0)
+            return hl_err_set(err, HELIOS_OPTION, o->name.off,
+                              "unknown option '%s' for RESUME; it takes rounds = n", o->name.s);
+        if (o->value.kind != HL_V_INT || o->value.i < 1 || o->value.i > 100000)
+            return hl_err_set(err, HELIOS_OPTION, o->value.off,
+                              "option 'rounds' must be an integer between 1 and 100000");
+        if (i > 0)
+            return hl_err_set(err, HELIOS_OPTION, o->name.off, "option 'rounds' is given twice");
+    }
     if (st->kind == HL_STMT_TAG_MODEL && !*st->tag.s)
         return hl_err_set(err, HELIOS_OPTION, st->tag.off, "a version tag cannot be empty");
     if ((st->kind == HL_STMT_CHECKPOINT || st->kind == HL_STMT_EXPORT

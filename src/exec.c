@@ -16,6 +16,7 @@
 #include "catalog.h"
 #include "exec.h"
 #include "internal.h"
+#include "checkpoint.h"
 #include "engine.h"
 #include "json.h"
 #include "runs.h"
@@ -669,16 +670,109 @@ static int x_stop_training(Ctx *c)
     return rc;
 }
 
-static int x_model_then_notimpl(Ctx *c, const char *what)
+/* CHECKPOINT: the model's latest run as of its last committed round (the
+ * run may be going on), in the file format of engine/checkpoint.h. */
+static int x_checkpoint(Ctx *c)
 {
     HlCatObj m = {0};
+    HlCatRun run = {0};
     int rc = get_model(c, &m);
+    if (rc == HELIOS_OK)
+        rc = at(c->err, hl_cat_run_latest(c->db, m.id, &run, c->err), c->st->name.off);
+    if (rc == HELIOS_OK && !run.params)
+        rc = hl_err_set(c->err, HELIOS_ERROR, c->st->name.off,
+                        "federated model '%s' has no training state to save yet", m.name);
+    if (rc == HELIOS_OK) {
+        int overwrite = c->st->opts.n > 0 && c->st->opts.v[0].value.i != 0;
+        HlCkpt k = {
+            .model = m.name, .options = run.options, .plan = run.plan, .spec = run.spec,
+            .rounds_done = run.rounds_done, .rounds_planned = run.rounds_planned,
+            .params = run.params, .nparams = run.nparams, .state = run.state, .nstate = run.nstate,
+        };
+        int64_t size = 0;
+        char sum[65] = "";
+        rc = at(c->err, hl_ckpt_write(c->st->path.s, &k, overwrite, &size, sum, c->err),
+                c->st->path.off);
+        if (rc == HELIOS_OK)
+            rc = hl_cat_checkpoint_add(c->db, m.id, run.id, c->st->path.s, run.rounds_done, size, sum,
+                                       NULL, c->err);
+        if (rc == HELIOS_OK) {
+            char *detail = sqlite3_mprintf("{\"path\":%Q,\"round\":%lld,\"sha256\":%Q}",
+                                           c->st->path.s, (long long)run.rounds_done, sum);
+            audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, detail ? strdup(detail) : NULL);
+            sqlite3_free(detail);
+        }
+    }
+    hl_cat_run_clear(&run);
     hl_cat_obj_clear(&m);
-    return rc ? rc : not_implemented(c, what);
+    return rc;
 }
 
-static int x_checkpoint(Ctx *c) { return x_model_then_notimpl(c, "training checkpoints (CHECKPOINT FEDERATED TRAINING)"); }
-static int x_resume(Ctx *c) { return x_model_then_notimpl(c, "resuming training (RESUME FEDERATED TRAINING)"); }
+/* RESUME: from a checkpoint file, or the model's latest run when it was
+ * interrupted (a killed process) or stopped. */
+static int x_resume(Ctx *c)
+{
+    HlCatObj m = {0}, ws = {0};
+    HlCatRun run = {0};
+    HlCkpt k;
+    memset(&k, 0, sizeof k);
+    int rc = get_model(c, &m);
+    if (rc == HELIOS_OK)
+        rc = hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, m.ws_name, &ws, c->err);
+    HlResume from;
+    memset(&from, 0, sizeof from);
+    const char *opts = NULL;
+    if (rc == HELIOS_OK && c->st->path.s) {
+        rc = at(c->err, hl_ckpt_read(c->st->path.s, &k, c->err), c->st->path.off);
+        if (rc == HELIOS_OK && strcasecmp(k.model, m.name) != 0)
+            rc = hl_err_set(c->err, HELIOS_ERROR, c->st->path.off,
+                            "'%s' is a checkpoint of model '%s', not of '%s'", c->st->path.s,
+                            k.model, m.name);
+        from = (HlResume){ .plan = k.plan, .spec = k.spec, .params = k.params, .state = k.state,
+                           .nparams = k.nparams, .nstate = k.nstate, .rounds_done = k.rounds_done,
+                           .rounds_planned = k.rounds_planned };
+        opts = k.options;
+    } else if (rc == HELIOS_OK) {
+        rc = at(c->err, hl_cat_run_latest(c->db, m.id, &run, c->err), c->st->name.off);
+        if (rc == HELIOS_OK && run.status != HL_RUN_INTERRUPTED && run.status != HL_RUN_STOPPED
+            && run.status != HL_RUN_FAILED)
+            rc = hl_err_set(c->err, HELIOS_ERROR, c->st->name.off,
+                            "the latest training of federated model '%s' is %s; only an interrupted, stopped or failed one can be resumed",
+                            m.name, hl_cat_run_status_name(run.status));
+        if (rc == HELIOS_OK && !run.params)
+            rc = hl_err_set(c->err, HELIOS_ERROR, c->st->name.off,
+                            "the latest training of federated model '%s' saved no state", m.name);
+        from = (HlResume){ .plan = run.plan, .spec = run.spec, .params = run.params,
+                           .state = run.state, .nparams = run.nparams, .nstate = run.nstate,
+                           .rounds_done = run.rounds_done, .rounds_planned = run.rounds_planned,
+                           .run_id = run.id };
+        opts = run.options;
+    }
+    if (rc == HELIOS_OK && c->st->opts.n > 0) {     /* WITH (rounds = n) */
+        from.rounds_planned = c->st->opts.v[0].value.i;
+        if (from.rounds_planned <= from.rounds_done)
+            rc = hl_err_set(c->err, HELIOS_OPTION, c->st->opts.v[0].value.off,
+                            "rounds = %lld would not train: %lld rounds are done already",
+                            (long long)from.rounds_planned, (long long)from.rounds_done);
+    }
+    if (rc == HELIOS_OK && from.rounds_done >= from.rounds_planned)
+        rc = hl_err_set(c->err, HELIOS_ERROR, c->st->name.off,
+                        "all %lld rounds are done already; RESUME ... WITH (rounds = n) trains more",
+                        (long long)from.rounds_done);
+    if (rc == HELIOS_OK)
+        rc = hl_engine_resume(c->h->engine, c->db, m.id, m.name, ws.id, ws.options, opts, &from,
+                              c->err);
+    if (rc == HELIOS_OK)
+        audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name,
+              c->st->path.s ? strdup(c->st->path.s) : NULL);
+    if (rc != HELIOS_OK && c->err->offset < 0)
+        c->err->offset = c->st->name.off;
+    hl_ckpt_clear(&k);
+    hl_cat_run_clear(&run);
+    hl_cat_obj_clear(&m);
+    hl_cat_obj_clear(&ws);
+    return rc;
+}
 static int x_tag(Ctx *c)
 {
     HlCatObj m = {0};

@@ -193,6 +193,7 @@ typedef struct CatGuard {
     int lifted;                 /* hl_cat_protect(db, 0) calls not yet undone */
     int has_denied;
     char denied[256];           /* why the last statement was refused */
+    int own_txn;                /* hl_cat_begin() opened the transaction itself */
     struct CatGuard *next;
 } CatGuard;
 
@@ -354,22 +355,43 @@ void hl_cat_unlift(sqlite3 *db)
 
 /* Savepoints rather than BEGIN, so that a statement inside a user's BEGIN
  * ... COMMIT is still all or nothing and leaves the user's transaction open. */
+/* A statement's transaction.  Outside a user's BEGIN it is BEGIN
+ * IMMEDIATE: the write lock first (waiting out the busy timeout), because a
+ * deferred transaction that read before writing fails at once with
+ * SQLITE_BUSY when the training engine committed a round meanwhile.
+ * Inside a user's transaction it is a savepoint. */
 int hl_cat_begin(sqlite3 *db, hl_err *err)
 {
-    return hl_cat_exec(db, "SAVEPOINT hl_stmt", err, "cannot start a catalog transaction");
+    CatGuard *g = guard_get(db);
+    int own = sqlite3_get_autocommit(db);
+    int rc = hl_cat_exec(db, own ? "BEGIN IMMEDIATE; SAVEPOINT hl_stmt" : "SAVEPOINT hl_stmt",
+                         err, "cannot start a catalog transaction");
+    if (g)
+        g->own_txn = rc == HELIOS_OK && own;
+    return rc;
 }
 
 int hl_cat_commit(sqlite3 *db, hl_err *err)
 {
-    int rc = hl_cat_exec(db, "RELEASE hl_stmt", err, "cannot commit the catalog change");
+    CatGuard *g = guard_find(db);
+    int own = g && g->own_txn;
+    int rc = hl_cat_exec(db, own ? "RELEASE hl_stmt; COMMIT" : "RELEASE hl_stmt", err,
+                         "cannot commit the catalog change");
     if (rc != HELIOS_OK)
         hl_cat_rollback(db);
+    else if (g)
+        g->own_txn = 0;
     return rc;
 }
 
 void hl_cat_rollback(sqlite3 *db)
 {
+    CatGuard *g = guard_find(db);
     sqlite3_exec(db, "ROLLBACK TO hl_stmt; RELEASE hl_stmt", NULL, NULL, NULL);
+    if (g && g->own_txn && !sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    if (g)
+        g->own_txn = 0;
 }
 
 /*

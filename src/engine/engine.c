@@ -654,25 +654,6 @@ static int prepare_data(HlRun *r, const char *opts, HlEncoding *enc, char **plan
         rc = err->code ? err->code : hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
         goto done;
     }
-    memset(&req, 0, sizeof req);
-    req.type = HL_MSG_SETUP;
-    req.source = source;
-    req.encoding = *plan_json;
-    req.seed = r->seed;
-    req.validation_split = opt_num(HL_OBJ_MODEL, opts, "validation_split", 0);
-    if ((rc = ask_all(r, &req, resp, err)) != HELIOS_OK)
-        goto done;
-    int64_t train_rows = 0;
-    for (int i = 0; i < r->nnodes; i++) {
-        train_rows += resp[i].rows_train;
-        r->has_valid |= resp[i].rows_valid > 0;
-    }
-    if (train_rows == 0) {
-        rc = hl_err_set(err, HELIOS_ERROR, -1, "the nodes of federated model '%s' have no rows to train on",
-                        r->model);
-        goto done;
-    }
-    rc = hl_plan_train_parse(r->train_config, &r->tp, err);
 done:
     for (int i = 0; resp && i < r->nnodes; i++)
         hl_msg_clear(&resp[i]);
@@ -686,8 +667,49 @@ done:
     return rc;
 }
 
+/* SETUP: every node loads and encodes its rows with the agreed plan and
+ * holds out its validation rows; then the model spec is read back. */
+static int setup_nodes(HlRun *r, const char *opts, const char *plan_json, hl_err *err)
+{
+    HlMsg *resp = calloc((size_t)r->nnodes, sizeof *resp);
+    char *source = opt_str(HL_OBJ_MODEL, opts, "source");
+    int rc = resp ? HELIOS_OK : hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    if (rc == HELIOS_OK) {
+        HlMsg req;
+        memset(&req, 0, sizeof req);
+        req.type = HL_MSG_SETUP;
+        req.source = source;
+        req.encoding = (char *)plan_json;
+        req.seed = r->seed;
+        req.validation_split = opt_num(HL_OBJ_MODEL, opts, "validation_split", 0);
+        rc = ask_all(r, &req, resp, err);
+    }
+    int64_t train_rows = 0;
+    for (int i = 0; rc == HELIOS_OK && i < r->nnodes; i++) {
+        train_rows += resp[i].rows_train;
+        r->has_valid |= resp[i].rows_valid > 0;
+    }
+    if (rc == HELIOS_OK && train_rows == 0)
+        rc = hl_err_set(err, HELIOS_ERROR, -1,
+                        "the nodes of federated model '%s' have no rows to train on", r->model);
+    if (rc == HELIOS_OK)
+        rc = hl_plan_train_parse(r->train_config, &r->tp, err);
+    for (int i = 0; resp && i < r->nnodes; i++)
+        hl_msg_clear(&resp[i]);
+    free(resp);
+    free(source);
+    return rc;
+}
+
 int hl_engine_start(HlEngine *e, sqlite3 *db, int64_t model_id, const char *model,
                     int64_t ws_id, const char *ws_opts, const char *opts, hl_err *err)
+{
+    return hl_engine_resume(e, db, model_id, model, ws_id, ws_opts, opts, NULL, err);
+}
+
+int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *model,
+                     int64_t ws_id, const char *ws_opts, const char *opts,
+                     const HlResume *from, hl_err *err)
 {
     reap(e, 0);
     if (hl_engine_running(e, model_id))
@@ -739,8 +761,18 @@ int hl_engine_start(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mode
         rc = hl_err_set(err, HELIOS_ERROR, -1,
                         "training needs at least %d nodes (the workspace's min_nodes) and %d %s registered",
                         r->min_nodes, r->nnodes, r->nnodes == 1 ? "is" : "are");
-    if (rc == HELIOS_OK)
+    if (rc == HELIOS_OK && !from)
         rc = prepare_data(r, opts, &enc, &plan_json, err);
+    else if (rc == HELIOS_OK) {
+        /* Going on: the plan and spec of the run, not new ones, so that the
+         * nodes encode exactly as before. */
+        plan_json = strdup(from->plan);
+        r->train_config = strdup(from->spec);
+        if (!plan_json || !r->train_config)
+            rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    }
+    if (rc == HELIOS_OK)
+        rc = setup_nodes(r, opts, plan_json, err);
     if (rc == HELIOS_OK) {
         r->p = r->tp.nparams;
         r->nstate = r->agg->state_size(r->p);
@@ -749,7 +781,31 @@ int hl_engine_start(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mode
         if (!r->params || (r->nstate && !r->state))
             rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
     }
-    if (rc == HELIOS_OK) {
+    if (rc == HELIOS_OK && from && (from->nparams != (size_t)r->p
+                                    || (from->nstate && from->nstate != r->nstate)))
+        rc = hl_err_set(err, HELIOS_ERROR, -1,
+                        "the saved state has %zu parameters and %zu optimizer values; model '%s' needs %d and %zu",
+                        from->nparams, from->nstate, model, r->p, r->nstate);
+    if (rc == HELIOS_OK && from) {
+        memcpy(r->params, from->params, sizeof *r->params * (size_t)r->p);
+        if (from->nstate)
+            memcpy(r->state, from->state, sizeof *r->state * r->nstate);
+        r->first_round = (int)from->rounds_done + 1;
+        if (from->rounds_planned > 0)
+            r->rounds = (int)from->rounds_planned;
+        if (from->run_id > 0) {
+            r->run_id = from->run_id;
+            rc = hl_cat_run_resume(db, from->run_id, err);
+        } else {
+            HlCatRunStart s = {
+                .model_id = model_id, .options = opts, .plan = plan_json, .spec = r->train_config,
+                .rounds_planned = r->rounds, .rounds_done = from->rounds_done,
+                .params = r->params, .nparams = (size_t)r->p,
+                .state = r->state, .nstate = r->nstate,
+            };
+            rc = hl_cat_run_begin(db, &s, &r->run_id, err);
+        }
+    } else if (rc == HELIOS_OK) {
         HlRng rng;
         hl_rng_seed(&rng, r->seed, 0, 0, HL_RNG_INIT);
         r->tp.ops->init(&r->tp.spec, r->params, &rng);

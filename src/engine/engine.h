@@ -49,6 +49,23 @@ void hl_engine_free(HlEngine *e);
 int hl_engine_start(HlEngine *e, sqlite3 *db, int64_t model_id, const char *model,
                     int64_t ws_id, const char *ws_opts, const char *opts, hl_err *err);
 
+/* What a run goes on from: a checkpoint file, or an interrupted or
+ * stopped run of the catalog (run_id > 0, which then continues). */
+typedef struct HlResume {
+    const char *plan, *spec;    /* of the run */
+    const double *params, *state;
+    size_t nparams, nstate;
+    int64_t rounds_done, rounds_planned;
+    int64_t run_id;
+} HlResume;
+
+/* Like hl_engine_start(), from saved state: the run's own options (opts),
+ * encoding plan and spec; rounds go on from rounds_done + 1 on the same
+ * random streams, so the result is the one an uninterrupted run gives. */
+int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *model,
+                     int64_t ws_id, const char *ws_opts, const char *opts,
+                     const HlResume *from, hl_err *err);
+
 /* Asks the model's run to stop after its current round.  HELIOS_NOTFOUND
  * when it is not training. */
 int hl_engine_stop(HlEngine *e, int64_t model_id, hl_err *err);

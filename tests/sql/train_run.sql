@@ -60,3 +60,23 @@ SELECT value AS rows FROM federated_evaluate('m2', 't') WHERE metric = 'rows';
 SELECT json_extract(compare_federated_models('m', version_a => 1, version_b => 'first'), '$.parameter_distance') AS distance,
        json_extract(compare_federated_models('m', version_a => 1, version_b => 1), '$.loss_delta') AS loss_delta;
 SELECT compare_federated_models('m', version_a => 1, version_b => 'none');
+-- a checkpoint after 4 rounds, resumed up to 15: the same run as m's 15
+ALTER FEDERATED WORKSPACE lab SET (min_nodes = 2);
+CREATE FEDERATED MODEL m3 WITH (features = ['x1', 'x2'], target = 'y', rounds = 15,
+  learning_rate = 0.5, seed = 7);
+START FEDERATED TRAINING m3 WITH (local_epochs = 3, batch_size = 16, rounds = 4);
+SELECT wait_for_convergence('m3') AS outcome;
+CHECKPOINT FEDERATED TRAINING m3 TO 'm3.ckpt';
+CHECKPOINT FEDERATED TRAINING m3 TO 'm3.ckpt';
+CHECKPOINT FEDERATED TRAINING m3 TO 'm3.ckpt' WITH (overwrite = true);
+CHECKPOINT FEDERATED TRAINING m3 TO 'x.ckpt' WITH (overwrite = 1);
+SELECT round_number, path FROM federated_checkpoints('m3');
+RESUME FEDERATED TRAINING m3 FROM 'm3.ckpt';
+RESUME FEDERATED TRAINING m FROM 'm3.ckpt';
+RESUME FEDERATED TRAINING m3 FROM 'm3.ckpt' WITH (rounds = 15);
+SELECT wait_for_convergence('m3') AS outcome;
+SELECT count(*) AS identical_rounds
+FROM federated_training_metrics('m') a JOIN federated_training_metrics('m3') b USING (round_number)
+WHERE a.global_loss = b.global_loss;
+SELECT federated_predict('m', x1 => 0.3, x2 => 0.9) = federated_predict('m3', x1 => 0.3, x2 => 0.9) AS same_model;
+RESUME FEDERATED TRAINING m3;
