@@ -6,6 +6,9 @@
  * runs.c and versions.c.  See catalog.h and runs.h for what is promised.
  */
 #include <stdint.h>
+#include <errno.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -549,9 +552,15 @@ static const char migration_2_sql[] =
     ");\n"
     "CREATE INDEX hl_checkpoint_run ON hl_checkpoint(run_id);\n";
 
+/* 3: which process runs a run, so that opening a catalog interrupts only
+ * the runs whose process is gone (see hl_cat_run_interrupt_all). */
+static const char migration_3_sql[] =
+    "ALTER TABLE hl_run ADD COLUMN owner_pid INTEGER;\n";
+
 static const CatMigration cat_migrations[] = {
     {1, hl_schema_sql},         /* storage/schema.sql */
     {2, migration_2_sql},
+    {3, migration_3_sql},
 };
 
 _Static_assert(sizeof cat_migrations / sizeof cat_migrations[0] == HL_CAT_SCHEMA_VERSION,
@@ -636,9 +645,27 @@ static int migrate(sqlite3 *db, hl_err *err)
     return rc;
 }
 
+/* hl_process_alive(pid): 1 when process pid of this machine is running
+ * (this process included), 0 when it is gone or pid is NULL. */
+static void fn_process_alive(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_result_int(ctx, 0);
+        return;
+    }
+    sqlite3_int64 pid = sqlite3_value_int64(argv[0]);
+    int alive = pid > 0 && (pid == (sqlite3_int64)getpid()
+                            || kill((pid_t)pid, 0) == 0 || errno == EPERM);
+    sqlite3_result_int(ctx, alive);
+}
+
 int hl_cat_open(sqlite3 *db, int is_memory, hl_err *err)
 {
     if (!guard_get(db))
+        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    if (sqlite3_create_function_v2(db, "hl_process_alive", 1, SQLITE_UTF8, NULL,
+                                   fn_process_alive, NULL, NULL, NULL) != SQLITE_OK)
         return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
     sqlite3_busy_timeout(db, 5000);
     int rc = hl_cat_exec(db, "PRAGMA foreign_keys = ON", err, "cannot turn on foreign keys");

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "catalog_int.h"
 #include "runs.h"
@@ -260,8 +261,8 @@ static int insert_run(sqlite3 *db, const HlCatRunStart *s, int64_t *run_id, hl_e
 {
     sqlite3_stmt *q;
     int rc = hl_cat_prepare(db, "INSERT INTO hl_run(model_id, options, plan, spec, rounds_planned, "
-                                "rounds_done, params, server_state) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                "rounds_done, params, server_state, owner_pid) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                             &q, err, "cannot begin the training run");
     if (rc != HELIOS_OK)
         return rc;
@@ -271,6 +272,7 @@ static int insert_run(sqlite3 *db, const HlCatRunStart *s, int64_t *run_id, hl_e
     sqlite3_bind_text(q, 4, s->spec ? s->spec : "{}", -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 5, s->rounds_planned);
     sqlite3_bind_int64(q, 6, s->rounds_done);
+    sqlite3_bind_int64(q, 9, (sqlite3_int64)getpid());
     rc = hl_cat_bind_doubles(q, 7, s->params, s->nparams, err);
     if (rc == HELIOS_OK)
         rc = hl_cat_bind_doubles(q, 8, s->state, s->nstate, err);
@@ -331,10 +333,12 @@ int hl_cat_run_resume(sqlite3 *db, int64_t run_id, hl_err *err)
     if (rc == HELIOS_OK) {
         sqlite3_stmt *q;
         rc = hl_cat_prepare(db, "UPDATE hl_run SET status = 'running', finished_at = NULL, "
-                                "error = NULL, updated_at = datetime('now') WHERE id = ?1",
+                                "error = NULL, updated_at = datetime('now'), owner_pid = ?2 "
+                                "WHERE id = ?1",
                             &q, err, "cannot resume the training run");
         if (rc == HELIOS_OK) {
             sqlite3_bind_int64(q, 1, run_id);
+            sqlite3_bind_int64(q, 2, (sqlite3_int64)getpid());
             rc = hl_cat_step_done(db, q, err, "cannot resume the training run");
         }
     }
@@ -447,8 +451,11 @@ int hl_cat_run_interrupt_all(sqlite3 *db, int64_t model_id, int64_t *n, hl_err *
     int rc = hl_cat_txn_begin(db, &own, err);
     if (rc != HELIOS_OK)
         return rc;
+    /* Only runs whose process is gone: not this process's, and not one
+     * that another live process on this machine is running. */
     rc = hl_cat_prepare(db, "UPDATE hl_run SET status = 'interrupted', finished_at = datetime('now') "
-                            "WHERE status = 'running' AND (?1 = 0 OR model_id = ?1)",
+                            "WHERE status = 'running' AND (?1 = 0 OR model_id = ?1) "
+                            "AND NOT hl_process_alive(owner_pid)",
                         &q, err, "cannot change the catalog");
     if (rc == HELIOS_OK) {
         sqlite3_bind_int64(q, 1, model_id);

@@ -94,7 +94,7 @@ static void test_migrate_from_zero(void)
     fresh_path("zero");
     sqlite3 *db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_OK);
-    CHECK_STR(one(db, "PRAGMA user_version"), "2");
+    CHECK_STR(one(db, "PRAGMA user_version"), "3");
     CHECK_STR(one(db, "PRAGMA foreign_keys"), "1");
     CHECK_STR(one(db, "PRAGMA journal_mode"), "wal");
     CHECK_STR(one(db, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master "
@@ -103,7 +103,7 @@ static void test_migrate_from_zero(void)
               "hl_node hl_round hl_round_node hl_round_phase hl_run hl_workspace");
     /* Opening again is a no-op. */
     CHECK_INT(hl_cat_open(db, 0, &err), HELIOS_OK);
-    CHECK_STR(one(db, "PRAGMA user_version"), "2");
+    CHECK_STR(one(db, "PRAGMA user_version"), "3");
     sqlite3_close(db);
     remove_db();
 }
@@ -120,7 +120,7 @@ static void test_user_tables_get_catalog(void)
     sqlite3_close(db);
     db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_OK);
-    CHECK_STR(one(db, "PRAGMA user_version"), "2");
+    CHECK_STR(one(db, "PRAGMA user_version"), "3");
     CHECK_STR(one(db, "SELECT sum(age) FROM patients"), "116");
     CHECK_STR(one(db, "SELECT count(*) FROM hl_workspace"), "0");
     sqlite3_close(db);
@@ -162,13 +162,13 @@ static void test_version_refused(void)
     sqlite3 *db = cat_open(&rc, &err);
     sqlite3_close(db);
     db = raw_open();
-    sqlite3_exec(db, "PRAGMA user_version = 3", NULL, NULL, NULL);
+    sqlite3_exec(db, "PRAGMA user_version = 4", NULL, NULL, NULL);
     sqlite3_close(db);
     db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_ERROR);
-    CHECK_STR(err.msg, "the catalog in this database has schema version 3, newer than this "
-                       "build of helios understands (2); open it with a newer helios");
-    CHECK_STR(one(db, "PRAGMA user_version"), "3");
+    CHECK_STR(err.msg, "the catalog in this database has schema version 4, newer than this "
+                       "build of helios understands (3); open it with a newer helios");
+    CHECK_STR(one(db, "PRAGMA user_version"), "4");     /* untouched */
     sqlite3_close(db);
     remove_db();
 
@@ -190,7 +190,7 @@ static void test_version_refused(void)
     sqlite3_close(db);
     db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_ERROR);
-    CHECK_STR(err.msg, "cannot add the helios catalog (schema version 2) to this database: "
+    CHECK_STR(err.msg, "cannot add the helios catalog (schema version 3) to this database: "
                        "table hl_node already exists");
     CHECK_STR(one(db, "PRAGMA user_version"), "0");
     CHECK_STR(one(db, "SELECT count(*) FROM sqlite_master WHERE name = 'hl_workspace'"), "0");
@@ -451,7 +451,7 @@ static void test_protection(void)
     CHECK_STR(hl_cat_protect_errmsg(db), "PRAGMA user_version belongs to the helios catalog "
                                          "(it holds the catalog's schema version)");
     CHECK_STR(one(db, "SELECT name FROM hl_workspace"), "w");
-    CHECK_STR(one(db, "PRAGMA user_version"), "2");
+    CHECK_STR(one(db, "PRAGMA user_version"), "3");
     CHECK_INT(sqlite3_exec(db, "CREATE TABLE mine(x); INSERT INTO mine VALUES (1)", NULL, NULL,
                            NULL), SQLITE_OK);
 

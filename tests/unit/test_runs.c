@@ -223,7 +223,7 @@ static void test_migrate_v1(void)
     write_v1_catalog(NULL);
     db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_OK);
-    CHECK_STR(rows(db, "PRAGMA user_version"), "2\n");
+    CHECK_STR(rows(db, "PRAGMA user_version"), "3\n");
     char *got = schema_of(db);
     CHECK_STR(got, want);
     free(got);
@@ -451,6 +451,14 @@ static void test_interrupt_resume(void)
     int rc;
     f.db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_OK);
+    /* Its owner is this process, which is alive: the run is left alone. */
+    hl_err_clear(&err);
+    CHECK_INT(hl_cat_run_interrupt_all(f.db, 0, &n, &err), HELIOS_OK);
+    CHECK_INT(n, 0);
+    /* An owner that is gone (no pid recorded counts as gone): interrupted. */
+    hl_cat_protect(f.db, 0);
+    CHECK_INT(sqlite3_exec(f.db, "UPDATE hl_run SET owner_pid = NULL", NULL, NULL, NULL), SQLITE_OK);
+    hl_cat_protect(f.db, 1);
     hl_err_clear(&err);
     CHECK_INT(hl_cat_run_interrupt_all(f.db, 0, &n, &err), HELIOS_OK);
     CHECK_INT(n, 1);
