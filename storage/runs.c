@@ -604,7 +604,41 @@ static int insert_nodes(sqlite3 *db, const RunHead *h, const HlCatRound *r, int6
             rc = hl_cat_dberr(db, err, "cannot commit the round");
     }
     sqlite3_finalize(q);
+    /* The nodes that answered are active, seen at the round's time. */
+    sqlite3_stmt *u = NULL;
+    if (rc == HELIOS_OK)
+        rc = hl_cat_prepare(db, "UPDATE hl_node SET status = 'active', last_error = NULL, "
+                                "last_seen = (SELECT timestamp FROM hl_round WHERE id = ?1) "
+                                "WHERE id = ?2",
+                            &u, err, "cannot commit the round");
+    for (int i = 0; rc == HELIOS_OK && i < r->nnodes; i++) {
+        if (r->nodes[i].node_id <= 0)
+            continue;
+        sqlite3_reset(u);
+        sqlite3_bind_int64(u, 1, round_id);
+        sqlite3_bind_int64(u, 2, r->nodes[i].node_id);
+        if (sqlite3_step(u) != SQLITE_DONE)
+            rc = hl_cat_dberr(db, err, "cannot commit the round");
+    }
+    sqlite3_finalize(u);
     return rc;
+}
+
+int hl_cat_node_failed(sqlite3 *db, int64_t node_id, const char *why, hl_err *err)
+{
+    int own = 0;
+    sqlite3_stmt *q;
+    int rc = hl_cat_txn_begin(db, &own, err);
+    if (rc != HELIOS_OK)
+        return rc;
+    rc = hl_cat_prepare(db, "UPDATE hl_node SET status = 'failed', last_error = ?2 WHERE id = ?1",
+                        &q, err, "cannot change the catalog");
+    if (rc == HELIOS_OK) {
+        sqlite3_bind_int64(q, 1, node_id);
+        sqlite3_bind_text(q, 2, why, -1, SQLITE_STATIC);
+        rc = hl_cat_step_done(db, q, err, "cannot change the catalog");
+    }
+    return hl_cat_txn_end(db, own, rc, err);
 }
 
 static int insert_phase(sqlite3 *db, int64_t round_id, const HlCatRoundPhase *p, hl_err *err)

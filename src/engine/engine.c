@@ -384,6 +384,12 @@ static int commit_round(HlRun *r, sqlite3 *db, int round, HlNode **pick, int m,
         .params = out->global, .nparams = (size_t)r->p,
         .state = r->nstate ? r->state : NULL, .nstate = r->nstate,
     };
+    for (int i = 0; i < m; i++)
+        if (!out->node[i].ok && pick[i]->id > 0) {
+            hl_err e1;
+            hl_err_clear(&e1);
+            hl_cat_node_failed(db, pick[i]->id, out->node[i].err.msg, &e1);
+        }
     /* A shared in-memory catalog answers "locked" instead of waiting. */
     int rc;
     for (int tries = 0;; tries++) {

@@ -80,3 +80,5 @@ FROM federated_training_metrics('m') a JOIN federated_training_metrics('m3') b U
 WHERE a.global_loss = b.global_loss;
 SELECT federated_predict('m', x1 => 0.3, x2 => 0.9) = federated_predict('m3', x1 => 0.3, x2 => 0.9) AS same_model;
 RESUME FEDERATED TRAINING m3;
+-- the nodes that trained are active, with the time they were last seen
+SELECT node_name, status, last_seen = '2026-01-15 12:00:00' AS seen_now FROM federated_node_status ORDER BY node_name;
