@@ -18,13 +18,14 @@
 #include <time.h>
 
 static volatile sig_atomic_t g_running;
-static void *volatile g_db;
+static helios *volatile g_h;
 
 void hl_exec_interrupt(void)
 {
-    /* sqlite3_interrupt is safe to call from a signal handler. */
-    if (g_running && g_db)
-        sqlite3_interrupt((sqlite3 *)g_db);
+    /* helios_cancel only sets a flag and calls sqlite3_interrupt, which is
+     * safe from a signal handler. */
+    if (g_running && g_h)
+        helios_cancel(g_h);
 }
 
 double hl_now_ms(void)
@@ -100,7 +101,7 @@ static int run_stmt(HlShell *sh, const Where *w, helios_stmt *st, size_t pos)
     HlOut o;
     int begun = 0, rc;
 
-    g_db = helios_sqlite(sh->h);
+    g_h = sh->h;
     g_running = 1;
     while ((rc = helios_step(st)) == HELIOS_ROW) {
         if (!begun) {

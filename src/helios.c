@@ -89,6 +89,15 @@ int helios_open(const char *path, helios **out)
     return HELIOS_OK;
 }
 
+void helios_cancel(helios *h)
+{
+    if (h) {
+        h->cancel = 1;
+        if (h->db)
+            sqlite3_interrupt(h->db);
+    }
+}
+
 void helios_interrupt(helios *h)
 {
     if (h && h->engine)
@@ -414,6 +423,8 @@ int helios_step(helios_stmt *st)
         return HELIOS_DONE;
     }
     hl_err_clear(&h->err);
+    if (st->state == 0)
+        h->cancel = 0;
     if (st->federated && st->state == 0) {
         sqlite3_stmt *rows = NULL;
         h->changes = 0;

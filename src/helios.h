@@ -106,6 +106,12 @@ int helios_complete(const char *sql, int len);
 /* Number of changes a federated or plain statement made (for the shell). */
 int helios_changes(helios *h);
 
+/* Cancels the statement that is running (from another thread or a signal
+ * handler: it only sets a flag and calls sqlite3_interrupt()): a query
+ * stops with "interrupted", wait_for_convergence() stops waiting.  Training
+ * runs go on. */
+void helios_cancel(helios *h);
+
 /* Asks every training run of the handle to stop after its current round
  * (their status becomes 'stopped'); helios_close() then returns as soon as
  * they have. */

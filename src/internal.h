@@ -5,6 +5,7 @@
 #ifndef HL_INTERNAL_H
 #define HL_INTERNAL_H
 
+#include <signal.h>
 #include <sqlite3.h>
 
 #include "ast.h"
@@ -19,6 +20,7 @@ struct helios {
     int changes;
     char *uri;                  /* what other connections open to reach this database */
     struct HlEngine *engine;    /* training runs of this handle */
+    volatile sig_atomic_t cancel;   /* helios_cancel() was called during the statement */
 };
 
 struct helios_stmt {

@@ -156,7 +156,21 @@ static void fn_wait(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (!model_of(ctx, h, "wait_for_convergence", argv[0], &m))
         return;
     char status[256];
-    int ended = hl_engine_wait(h->engine, m.id, timeout, status, sizeof status);
+    /* In slices, so that helios_cancel() (Ctrl-C) ends the wait. */
+    double waited = 0;
+    int ended = 0;
+    for (;;) {
+        double slice = timeout < 0 || timeout - waited > 0.1 ? 0.1 : timeout - waited;
+        ended = hl_engine_wait(h->engine, m.id, slice, status, sizeof status);
+        waited += slice;
+        if (ended || (timeout >= 0 && waited >= timeout))
+            break;
+        if (h->cancel) {
+            fail(ctx, "wait_for_convergence(): interrupted; the training goes on");
+            hl_cat_obj_clear(&m);
+            return;
+        }
+    }
     if (!ended)
         sqlite3_result_text(ctx, "running", -1, SQLITE_STATIC);
     else if (status[0])
