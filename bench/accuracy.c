@@ -29,7 +29,8 @@
  * Usage: bench/accuracy [DATA_DIR [CATALOG_PREFIX]]
  *   DATA_DIR defaults to ../shared/data; catalogs go to
  *   CATALOG_PREFIX-<dataset>.db (default /tmp/helios-bench-accuracy).
- *   BENCH_QUICK=1 in the environment: logistic regression, 5 nodes only.
+ *   BENCH_QUICK=1 in the environment: logistic regression, 5 nodes only;
+ *   BENCH_SEEDS=k: k model seeds per run (default 3).
  * Figures only: it never fails because a target is missed.
  */
 #include <math.h>
@@ -41,6 +42,8 @@
 
 #define SPLIT_SEED 42
 #define TEST_FRACTION 0.2
+#define FIRST_SEED 7            /* model seeds FIRST_SEED .. FIRST_SEED + nseeds - 1 */
+#define MAX_SEEDS 16
 
 typedef struct Dataset {
     const char *name, *file;
@@ -62,9 +65,9 @@ typedef struct Model {
 
 static const Model models[] = {
     { "lr", "algorithm = 'logistic_regression', optimizer = 'sgd', learning_rate = 0.1, "
-            "batch_size = 32, l2_regularization = 0.001, seed = 7", 0 },
+            "batch_size = 32, l2_regularization = 0.001", 0 },
     { "nn", "algorithm = 'neural_network', activation = 'relu', optimizer = 'sgd', "
-            "learning_rate = 0.05, batch_size = 32, l2_regularization = 0.0001, seed = 7", 1 },
+            "learning_rate = 0.05, batch_size = 32, l2_regularization = 0.0001", 1 },
 };
 
 /* How a run's nodes hold the training rows, and its budget. */
@@ -196,7 +199,8 @@ static void describe_layout(helios *h, const Layout *L, const char *model)
            L->nodes == 1 ? "" : "s", mn, mx);
 }
 
-static void run_dataset(const char *dir, const char *prefix, const Dataset *D, int quick)
+static void run_dataset(const char *dir, const char *prefix, const Dataset *D, int quick,
+                        int nseeds)
 {
     char path[4096];
     BenchCsv csv;
@@ -242,38 +246,49 @@ static void run_dataset(const char *dir, const char *prefix, const Dataset *D, i
             const Layout *L = &layouts[l];
             if (quick && L->nodes > 5)
                 continue;
-            char model[64];
-            snprintf(model, sizeof model, "%s_%s", M->name, L->name);
-            bench_execf(h, "CREATE FEDERATED MODEL %s IN WORKSPACE %s WITH (source = 'train', "
-                           "features = [%s], target = 'target', rounds = %d, local_epochs = %d, "
-                           "validation_frequency = %d, %s%s)", model, L->name, feats, L->rounds,
-                        L->local_epochs, L->rounds,
-                        M->options, layers);
-            double t0 = bench_now();
-            bench_execf(h, "START FEDERATED TRAINING %s", model);
-            char *outcome = bench_textf(h, "SELECT wait_for_convergence('%s', "
-                                           "timeout_seconds => 3600)", model);
-            double secs = bench_now() - t0;
-            double acc = test_accuracy(h, &csv, model, nclass);
-            double loss = bench_doublef(h, "SELECT global_loss FROM "
-                                           "federated_training_metrics('%s') "
-                                           "ORDER BY round_number DESC LIMIT 1", model);
+            double acc[MAX_SEEDS] = { 0 }, sum = 0, lsum = 0, secs = 0;
+            char model[64], outcomes[256] = "";
+            for (int k = 0; k < nseeds; k++) {
+                snprintf(model, sizeof model, "%s_%s_s%d", M->name, L->name, k);
+                bench_execf(h, "CREATE FEDERATED MODEL %s IN WORKSPACE %s WITH (source = 'train', "
+                               "features = [%s], target = 'target', rounds = %d, "
+                               "local_epochs = %d, validation_frequency = %d, seed = %d, %s%s)",
+                            model, L->name, feats, L->rounds, L->local_epochs, L->rounds,
+                            FIRST_SEED + k, M->options, layers);
+                double t0 = bench_now();
+                bench_execf(h, "START FEDERATED TRAINING %s", model);
+                char *outcome = bench_textf(h, "SELECT wait_for_convergence('%s', "
+                                               "timeout_seconds => 3600)", model);
+                secs += bench_now() - t0;
+                acc[k] = test_accuracy(h, &csv, model, nclass);
+                sum += acc[k];
+                lsum += bench_doublef(h, "SELECT global_loss FROM "
+                                         "federated_training_metrics('%s') "
+                                         "ORDER BY round_number DESC LIMIT 1", model);
+                if (!outcome || strcmp(outcome, "completed") != 0)
+                    snprintf(outcomes + strlen(outcomes), sizeof outcomes - strlen(outcomes),
+                             " seed %d: %s", FIRST_SEED + k, outcome ? outcome : "?");
+                free(outcome);
+            }
+            double mean = sum / nseeds, lo = acc[0], hi = acc[0];
+            for (int k = 1; k < nseeds; k++) {
+                lo = acc[k] < lo ? acc[k] : lo;
+                hi = acc[k] > hi ? acc[k] : hi;
+            }
             if (L->nodes == 1)
-                pooled = acc;
-            double target = L->nodes == 1 ? NAN : L->dirichlet ? 2.0 : 0.5;
-            double diff = (acc - pooled) * 100;
-            printf("    %-7s rounds %3d x %d epochs  test accuracy %.4f", L->name, L->rounds,
-                   L->local_epochs, acc);
+                pooled = mean;
+            double target = L->dirichlet ? 2.0 : 0.5, diff = (mean - pooled) * 100;
+            printf("    %-7s %3d rounds x %d epochs  accuracy %.4f (%.4f..%.4f)", L->name,
+                   L->rounds, L->local_epochs, mean, lo, hi);
             if (L->nodes > 1)
-                printf("  vs pooled %+6.2f points (target within %.1f: %s)", diff, target,
+                printf("  vs pooled %+6.2f pts (within %.1f: %-6s)", diff, target,
                        fabs(diff) <= target ? "met" : "MISSED");
             else
-                printf("  (scikit-learn reference, other split: %.3f)",
+                printf("  scikit-learn, other split: %.3f             ",
                        M->nn ? D->ref_mlp : D->ref_lr);
-            printf("  train loss %.4f  %.1f s  %s\n", loss, secs, outcome ? outcome : "?");
+            printf("  train loss %.4f  %5.1f s%s\n", lsum / nseeds, secs, outcomes);
             if (L->nodes > 1)
                 describe_layout(h, L, model);
-            free(outcome);
         }
     }
     helios_close(h);
@@ -290,10 +305,17 @@ int main(int argc, char **argv)
     const char *prefix = argc > 2 ? argv[2] : "/tmp/helios-bench-accuracy";
     const char *q = getenv("BENCH_QUICK");
     int quick = q && *q && strcmp(q, "0") != 0;
+    const char *ns = getenv("BENCH_SEEDS");
+    int nseeds = ns && atoi(ns) >= 1 ? atoi(ns) : 3;
+    if (nseeds > MAX_SEEDS)
+        nseeds = MAX_SEEDS;
     bench_print_machine();
+    printf("model seeds %d..%d (initialization and shuffling); accuracy: mean over seeds "
+           "(min..max); difference: federated mean - pooled mean\n", FIRST_SEED,
+           FIRST_SEED + nseeds - 1);
     double t0 = bench_now();
     for (size_t d = 0; d < sizeof datasets / sizeof *datasets; d++)
-        run_dataset(dir, prefix, &datasets[d], quick);
+        run_dataset(dir, prefix, &datasets[d], quick, nseeds);
     printf("\npeak memory %.1f MiB, %.1f s in all\n", bench_peak_mib(), bench_now() - t0);
     return 0;
 }

@@ -432,6 +432,7 @@ int hl_shell_open(HlShell *sh, const char *path, const HlSrc *src, long off)
     }
     helios_close(sh->h);
     sh->h = nh;
+    hl_exec_progress_attach(sh);
     free(sh->dbpath);
     sh->dbpath = hl_xstrdup(path);
     return 0;

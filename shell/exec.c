@@ -12,7 +12,10 @@
 #include "shell.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +29,51 @@ void hl_exec_interrupt(void)
      * safe from a signal handler. */
     if (g_running && g_h)
         helios_cancel(g_h);
+}
+
+/* ---- the training progress line ---------------------------------------------
+ * On a terminal, while a statement runs (typically wait_for_convergence()),
+ * each committed round rewrites one status line on stderr.  At the prompt
+ * nothing is written: the line being typed is never touched. */
+static pthread_mutex_t g_progress_mu = PTHREAD_MUTEX_INITIALIZER;
+static int g_progress_shown;
+
+static void on_progress(void *arg, const char *model, int round, int rounds, double loss,
+                        double accuracy, double eta)
+{
+    (void)arg;
+    static double last;
+    double now = hl_now_ms();
+    if (!g_running || (round < rounds && now - last < 100))     /* ten lines a second at most */
+        return;
+    last = now;
+    char acc[32] = "";
+    if (accuracy == accuracy)   /* not NaN */
+        snprintf(acc, sizeof acc, ", accuracy %.4f", accuracy);
+    pthread_mutex_lock(&g_progress_mu);
+    fprintf(stderr, "\r\033[K%s: round %d/%d, loss %.4f%s, %.0f s left", model, round, rounds,
+            loss, acc, eta > 0 ? eta : 0);
+    fflush(stderr);
+    g_progress_shown = 1;
+    pthread_mutex_unlock(&g_progress_mu);
+}
+
+/* Erases the progress line, if one is shown, before other output. */
+static void progress_clear(void)
+{
+    pthread_mutex_lock(&g_progress_mu);
+    if (g_progress_shown) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        g_progress_shown = 0;
+    }
+    pthread_mutex_unlock(&g_progress_mu);
+}
+
+void hl_exec_progress_attach(HlShell *sh)
+{
+    if (sh->interactive && isatty(STDERR_FILENO))
+        helios_set_progress(sh->h, on_progress, NULL);
 }
 
 double hl_now_ms(void)
@@ -105,12 +153,14 @@ static int run_stmt(HlShell *sh, const Where *w, helios_stmt *st, size_t pos)
     g_running = 1;
     while ((rc = helios_step(st)) == HELIOS_ROW) {
         if (!begun) {
+            progress_clear();
             hl_out_begin(&o, sh, st);
             begun = 1;
         }
         hl_out_row(&o, st);
     }
     g_running = 0;
+    progress_clear();
     /* The notice first, as psql shows notices before the result. */
     const char *notice = helios_stmt_notice(st);
     if (notice && *notice)

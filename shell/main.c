@@ -248,6 +248,7 @@ int main(int argc, char **argv)
         }
     } else if (isatty(STDIN_FILENO)) {
         sh.interactive = 1;
+        hl_exec_progress_attach(&sh);
         char *hist = history_file();
         hl_input_repl(&sh, hist);
         free(hist);

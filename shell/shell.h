@@ -60,6 +60,9 @@ typedef struct HlShell {
     int depth;                      /* .read nesting */
 } HlShell;
 
+/* exec.c: the training progress line, on a terminal (call after opening) */
+void hl_exec_progress_attach(HlShell *sh);
+
 /* ---- errors.c ---- */
 
 /* Print `src:line:col: error: message`, the source line and a caret under

@@ -89,6 +89,12 @@ int helios_open(const char *path, helios **out)
     return HELIOS_OK;
 }
 
+void helios_set_progress(helios *h, helios_progress_fn fn, void *arg)
+{
+    if (h && h->engine)
+        hl_engine_set_progress(h->engine, fn, arg);
+}
+
 void helios_cancel(helios *h)
 {
     if (h) {

@@ -106,6 +106,14 @@ int helios_complete(const char *sql, int len);
 /* Number of changes a federated or plain statement made (for the shell). */
 int helios_changes(helios *h);
 
+/* Called by the training engine after each committed round, on the
+ * engine's thread: the model, the round and the rounds planned, the global
+ * loss, the accuracy (NaN when not measured that round) and an estimate of
+ * the seconds left. */
+typedef void (*helios_progress_fn)(void *arg, const char *model, int round, int rounds,
+                                   double loss, double accuracy, double eta_seconds);
+void helios_set_progress(helios *h, helios_progress_fn fn, void *arg);
+
 /* Cancels the statement that is running (from another thread or a signal
  * handler: it only sets a flag and calls sqlite3_interrupt()): a query
  * stops with "interrupted", wait_for_convergence() stops waiting.  Training

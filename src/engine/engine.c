@@ -68,7 +68,18 @@ struct HlEngine {
     pthread_cond_t cv;
     HlRun *runs;                /* running and finished-but-not-joined */
     struct Outcome *outcomes;
+    void (*progress)(void *, const char *, int, int, double, double, double);
+    void *progress_arg;
 };
+
+void hl_engine_set_progress(HlEngine *e, void (*fn)(void *, const char *, int, int, double,
+                                                    double, double), void *arg)
+{
+    pthread_mutex_lock(&e->mu);
+    e->progress = fn;
+    e->progress_arg = arg;
+    pthread_mutex_unlock(&e->mu);
+}
 
 /* ---- options ---------------------------------------------------------------- */
 
@@ -420,6 +431,7 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
         status = HL_RUN_FAILED;
         goto done;
     }
+    double t_start = hl_now_seconds();
     for (int round = r->first_round; round <= r->rounds; round++) {
         if (atomic_load(&r->stop)) {
             status = HL_RUN_STOPPED;
@@ -461,6 +473,15 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
         if (commit_round(r, db, round, pick, m, &out, acc, seconds, ph, 3, err) != HELIOS_OK) {
             status = HL_RUN_FAILED;
             break;
+        }
+        pthread_mutex_lock(&r->e->mu);
+        void (*progress)(void *, const char *, int, int, double, double, double) = r->e->progress;
+        void *parg = r->e->progress_arg;
+        pthread_mutex_unlock(&r->e->mu);
+        if (progress) {
+            double per_round = (hl_now_seconds() - t_start) / (round - r->first_round + 1);
+            progress(parg, r->model, round, r->rounds, out.loss, acc,
+                     per_round * (r->rounds - round));
         }
         /* Convergence on the global loss (engine.h). */
         if (r->threshold > 0 && isfinite(prev) && fabs(prev - out.loss) < r->threshold) {

@@ -87,6 +87,10 @@ int hl_engine_running(HlEngine *e, int64_t model_id);
 int hl_engine_evaluate(HlEngine *e, sqlite3 *db, int64_t model_id, int64_t ws_id,
                        const char *table, char **json_out, hl_err *err);
 
+/* The function told of each committed round (helios_set_progress). */
+void hl_engine_set_progress(HlEngine *e, void (*fn)(void *, const char *, int, int, double,
+                                                    double, double), void *arg);
+
 /* Asks every run to stop after its current round. */
 void hl_engine_stop_all(HlEngine *e);
 
