@@ -42,15 +42,19 @@ static void on_progress(void *arg, const char *model, int round, int rounds, dou
                         double accuracy, double eta)
 {
     (void)arg;
-    static double last;
-    double now = hl_now_ms();
-    if (!g_running || (round < rounds && now - last < 100))     /* ten lines a second at most */
+    static double last;         /* under g_progress_mu: runs report from their threads */
+    if (!g_running)
         return;
-    last = now;
     char acc[32] = "";
     if (accuracy == accuracy)   /* not NaN */
         snprintf(acc, sizeof acc, ", accuracy %.4f", accuracy);
     pthread_mutex_lock(&g_progress_mu);
+    double now = hl_now_ms();
+    if (round < rounds && now - last < 100) {   /* ten lines a second at most */
+        pthread_mutex_unlock(&g_progress_mu);
+        return;
+    }
+    last = now;
     fprintf(stderr, "\r\033[K%s: round %d/%d, loss %.4f%s, %.0f s left", model, round, rounds,
             loss, acc, eta > 0 ? eta : 0);
     fflush(stderr);
