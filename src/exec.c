@@ -67,6 +67,18 @@ static void audit(Ctx *c, HlCatKind k, const char *name, const char *ws, char *d
     c->audit_detail = detail;
 }
 
+/* {"key":"value"} (malloc'd), for audit details; NULL when out of memory. */
+static char *json_member(const char *key, const char *value)
+{
+    HlJsonWriter w;
+    hl_json_writer_init(&w);
+    hl_json_begin_object(&w);
+    hl_json_key(&w, key);
+    hl_json_string(&w, value);
+    hl_json_end_object(&w);
+    return hl_json_writer_finish(&w);
+}
+
 static int not_implemented(Ctx *c, const char *what)
 {
     return hl_err_set(c->err, HELIOS_NOTIMPL, c->st->kw_off, "not implemented yet: %s", what);
@@ -456,10 +468,13 @@ static int x_register_nodes(Ctx *c)
         free(filter);
     }
     if (rc == HELIOS_OK) {
-        char *detail = sqlite3_mprintf("{\"count\":%lld,\"table\":%Q,\"partition\":%d}",
-                                       (long long)st->count, st->table.s, (int)st->partition);
+        char *table = hl_json_quote(st->table.s);
+        char *detail = table ? sqlite3_mprintf("{\"count\":%lld,\"table\":%s,\"partition\":%d}",
+                                               (long long)st->count, table, (int)st->partition)
+                             : NULL;
         audit(c, HL_CAT_NODE, st->table.s, ws.name, detail ? strdup(detail) : NULL);
         sqlite3_free(detail);
+        free(table);
     }
     for (int k = 0; k < nf; k++)
         sqlite3_free(filters[k]);
@@ -578,6 +593,10 @@ static int x_drop_model(Ctx *c)
         hl_err_clear(c->err);
         notice(c, "federated model '%s' does not exist, skipping", c->st->name.s, NULL);
         rc = HELIOS_OK;
+    } else if (rc == HELIOS_OK && hl_engine_running(c->h->engine, m.id)) {
+        rc = hl_err_set(c->err, HELIOS_ERROR, c->st->name.off,
+                        "federated model '%s' is training; STOP FEDERATED TRAINING %s first",
+                        m.name, m.name);
     } else if (rc == HELIOS_OK) {
         rc = hl_cat_drop(c->db, HL_CAT_MODEL, m.id, 0, c->err);
         if (rc == HELIOS_OK) {
@@ -697,10 +716,13 @@ static int x_checkpoint(Ctx *c)
             rc = hl_cat_checkpoint_add(c->db, m.id, run.id, c->st->path.s, run.rounds_done, size, sum,
                                        NULL, c->err);
         if (rc == HELIOS_OK) {
-            char *detail = sqlite3_mprintf("{\"path\":%Q,\"round\":%lld,\"sha256\":%Q}",
-                                           c->st->path.s, (long long)run.rounds_done, sum);
+            char *path = hl_json_quote(c->st->path.s);
+            char *detail = path ? sqlite3_mprintf("{\"path\":%s,\"round\":%lld,\"sha256\":\"%s\"}",
+                                                  path, (long long)run.rounds_done, sum)
+                                : NULL;
             audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, detail ? strdup(detail) : NULL);
             sqlite3_free(detail);
+            free(path);
         }
     }
     hl_cat_run_clear(&run);
@@ -764,7 +786,7 @@ static int x_resume(Ctx *c)
                               c->err);
     if (rc == HELIOS_OK)
         audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name,
-              c->st->path.s ? strdup(c->st->path.s) : NULL);
+              c->st->path.s ? json_member("path", c->st->path.s) : NULL);
     if (rc != HELIOS_OK && c->err->offset < 0)
         c->err->offset = c->st->name.off;
     hl_ckpt_clear(&k);
@@ -780,7 +802,7 @@ static int x_tag(Ctx *c)
     if (rc == HELIOS_OK)
         rc = at(c->err, hl_cat_version_tag(c->db, m.id, 0, c->st->tag.s, c->err), c->st->tag.off);
     if (rc == HELIOS_OK)
-        audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, strdup(c->st->tag.s));
+        audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, json_member("tag", c->st->tag.s));
     hl_cat_obj_clear(&m);
     return rc;
 }

@@ -43,7 +43,7 @@ typedef struct HlRun {
     size_t nstate;
     const HlAggOps *agg;
     HlAggConfig aggcfg;
-    int rounds, first_round, weighted, min_nodes, per_round, val_freq, early_stop;
+    int rounds, first_round, weighted, min_nodes, round_min, per_round, val_freq, early_stop;
     double fraction, threshold;
     int has_valid;
     uint64_t seed;
@@ -352,7 +352,7 @@ static char *metrics_json(const HlEvalSummary *s)
     hl_json_begin_object(&w);
     const struct { const char *k; double v; } f[] = {
         {"n", s->n}, {"loss", s->loss}, {"accuracy", s->accuracy},
-        {"precision", s->precision}, {"recall", s->recall}, {"f1", s->f1},
+        {"precision", s->precision}, {"recall", s->recall}, {"f1_score", s->f1},
         {"roc_auc", s->roc_auc}, {"rmse", s->rmse}, {"mae", s->mae}, {"r2", s->r2},
     };
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
@@ -443,7 +443,7 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
         HlRoundIn in = {
             .nodes = pick, .n = m, .round = round, .seed = r->seed, .global = r->params,
             .p = r->p, .train_config = r->train_config, .agg = r->agg, .aggcfg = &r->aggcfg,
-            .agg_state = r->state, .weighted = r->weighted, .min_nodes = r->min_nodes,
+            .agg_state = r->state, .weighted = r->weighted, .min_nodes = r->round_min,
             .threads = hl_round_threads(),
         };
         HlRoundOut out = { .global = next, .node = rn };
@@ -758,7 +758,10 @@ int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mod
     r->threshold = opt_num(HL_OBJ_MODEL, opts, "convergence_threshold", 0);
     r->early_stop = (int)opt_num(HL_OBJ_MODEL, opts, "early_stopping_rounds", 0);
     r->val_freq = (int)opt_num(HL_OBJ_MODEL, opts, "validation_frequency", 1);
+    /* min_nodes: registered nodes needed to start; min_nodes_per_round:
+     * answers needed for a round to count (default 1). */
     r->min_nodes = (int)opt_num(HL_OBJ_WORKSPACE, ws_opts, "min_nodes", 1);
+    r->round_min = (int)opt_num(HL_OBJ_WORKSPACE, ws_opts, "min_nodes_per_round", 1);
     r->aggcfg.server_learning_rate = opt_num(HL_OBJ_MODEL, opts, "server_learning_rate", 0.1);
     r->aggcfg.beta1 = opt_num(HL_OBJ_MODEL, opts, "beta1", 0.9);
     r->aggcfg.beta2 = opt_num(HL_OBJ_MODEL, opts, "beta2", 0.99);

@@ -135,7 +135,9 @@ int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err)
                             in->round, m, in->n, in->min_nodes > 0 ? in->min_nodes : 1,
                             in->nodes[first_bad]->name, out->node[first_bad].err.msg);
         else
-            rc = hl_err_set(err, HELIOS_ERROR, -1, "round %d: no node took part", in->round);
+            rc = hl_err_set(err, HELIOS_ERROR, -1,
+                            "round %d: %d node%s took part, and min_nodes_per_round is %d",
+                            in->round, m, m == 1 ? "" : "s", in->min_nodes);
         goto done;
     }
     if (in->weighted && rows == 0) {

@@ -263,14 +263,12 @@ static void fn_compare(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 /* hl_evaluate(model, table or NULL): the JSON behind federated_evaluate
  * (storage/views.c turns it into rows). */
-static void fn_evaluate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static void evaluate(sqlite3_context *ctx, sqlite3_value *model, const char *table)
 {
     helios *h = sqlite3_user_data(ctx);
     HlCatObj m = {0};
-    (void)argc;
-    if (!model_of(ctx, h, "federated_evaluate", argv[0], &m))
+    if (!model_of(ctx, h, "federated_evaluate", model, &m))
         return;
-    const char *table = (const char *)sqlite3_value_text(argv[1]);
     char *json = NULL;
     hl_err err;
     hl_err_clear(&err);
@@ -279,6 +277,19 @@ static void fn_evaluate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     else
         sqlite3_result_text(ctx, json, -1, free);
     hl_cat_obj_clear(&m);
+}
+
+static void fn_evaluate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    evaluate(ctx, argv[0], (const char *)sqlite3_value_text(argv[1]));
+}
+
+/* federated_evaluate(m): on the nodes' held-out rows. */
+static void fn_evaluate1(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    evaluate(ctx, argv[0], NULL);
 }
 
 int hl_sqlfn_register_training(sqlite3 *db, helios *h)
@@ -294,5 +305,10 @@ int hl_sqlfn_register_training(sqlite3 *db, helios *h)
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function_v2(db, "hl_evaluate", 2, SQLITE_UTF8, h, fn_evaluate,
                                         NULL, NULL, NULL);
+    /* SELECT federated_evaluate('m'): the same numbers as one JSON value
+     * (FROM federated_evaluate('m') gives them as rows). */
+    for (int n = 1; rc == SQLITE_OK && n <= 2; n++)
+        rc = sqlite3_create_function_v2(db, "federated_evaluate", n, SQLITE_UTF8, h,
+                                        n == 1 ? fn_evaluate1 : fn_evaluate, NULL, NULL, NULL);
     return rc;
 }
