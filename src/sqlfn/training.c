@@ -57,6 +57,70 @@ static int model_of(sqlite3_context *ctx, helios *h, const char *fn, sqlite3_val
     return 1;
 }
 
+/* The features of a JSON object, as values of a one-row query *q (which the
+ * caller finalizes): vals[i] for feature i.  Unknown keys and missing
+ * features are errors, as for name => value arguments. */
+static int json_features(sqlite3_context *ctx, helios *h, const HlCatObj *m,
+                         const HlEncoding *enc, const char *json, sqlite3_value **vals,
+                         sqlite3_stmt **q)
+{
+    sqlite3_stmt *kq = NULL;
+    int ok = 1;
+    if (sqlite3_prepare_v2(h->db, "SELECT key FROM json_each(?1)", -1, &kq, NULL) != SQLITE_OK) {
+        fail(ctx, "federated_predict(): %s", sqlite3_errmsg(h->db));
+        return 0;
+    }
+    sqlite3_bind_text(kq, 1, json, -1, SQLITE_STATIC);
+    int s;
+    while (ok && (s = sqlite3_step(kq)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(kq, 0);
+        int f = -1;
+        for (int k = 0; k < enc->nfeat && f < 0; k++)
+            if (key && strcasecmp(enc->f[k].name, key) == 0)
+                f = k;
+        if (f < 0) {
+            fail(ctx, "federated_predict(): '%s' is not a feature of model '%s'",
+                 key ? key : "", m->name);
+            ok = 0;
+        }
+    }
+    if (ok && s != SQLITE_DONE) {
+        fail(ctx, "federated_predict(): the features are not a JSON object: %s",
+             sqlite3_errmsg(h->db));
+        ok = 0;
+    }
+    sqlite3_finalize(kq);
+    if (!ok)
+        return 0;
+    /* SELECT json_extract(?1, '$."f1"'), ... : typed values, in feature order */
+    sqlite3_str *sql = sqlite3_str_new(h->db);
+    sqlite3_str_appendall(sql, "SELECT ");
+    for (int k = 0; k < enc->nfeat; k++)
+        sqlite3_str_appendf(sql, "%sjson_extract(?1, '$.\"%w\"'), json_type(?1, '$.\"%w\"')",
+                            k ? ", " : "", enc->f[k].name, enc->f[k].name);
+    char *text = sqlite3_str_finish(sql);
+    if (!text || sqlite3_prepare_v2(h->db, text, -1, q, NULL) != SQLITE_OK) {
+        fail(ctx, "federated_predict(): %s", text ? sqlite3_errmsg(h->db) : "out of memory");
+        sqlite3_free(text);
+        return 0;
+    }
+    sqlite3_free(text);
+    sqlite3_bind_text(*q, 1, json, -1, SQLITE_STATIC);
+    if (sqlite3_step(*q) != SQLITE_ROW) {
+        fail(ctx, "federated_predict(): %s", sqlite3_errmsg(h->db));
+        return 0;
+    }
+    for (int k = 0; k < enc->nfeat; k++) {
+        if (sqlite3_column_type(*q, 2 * k + 1) == SQLITE_NULL) {     /* no such key */
+            fail(ctx, "federated_predict(): feature '%s' of model '%s' is missing", enc->f[k].name,
+                 m->name);
+            return 0;
+        }
+        vals[k] = sqlite3_column_value(*q, 2 * k);
+    }
+    return 1;
+}
+
 static void fn_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     helios *h = sqlite3_user_data(ctx);
@@ -67,9 +131,15 @@ static void fn_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     hl_err err;
     sqlite3_value **vals = NULL;
     double *x = NULL, *out = NULL;
+    sqlite3_stmt *jq = NULL;
     memset(&enc, 0, sizeof enc);
     hl_err_clear(&err);
-    if (!hl_sqlfn_check_args(ctx, "federated_predict", argc, argv)
+    /* federated_predict(m, '{"name": value, ...}'): the features as one JSON
+     * object, for models with more features than SQL takes arguments. */
+    const char *json = argc == 2 && sqlite3_value_type(argv[1]) == SQLITE_TEXT
+                       && sqlite3_value_text(argv[1])[0] == '{'
+                       ? (const char *)sqlite3_value_text(argv[1]) : NULL;
+    if ((!json && !hl_sqlfn_check_args(ctx, "federated_predict", argc, argv))
         || !model_of(ctx, h, "federated_predict", argv[0], &m))
         return;
     if (hl_cat_version_get(h->db, m.id, 0, NULL, &v, &err) != HELIOS_OK) {
@@ -89,7 +159,9 @@ static void fn_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_error_nomem(ctx);
         goto done;
     }
-    for (int i = 1; i < argc; i += 2) {
+    if (json && !json_features(ctx, h, &m, &enc, json, vals, &jq))
+        goto done;
+    for (int i = 1; !json && i < argc; i += 2) {
         const char *name = (const char *)sqlite3_value_text(argv[i]);
         int arg = 2 + (i - 1) / 2;      /* as the user wrote it: name => value is one */
         if (sqlite3_value_type(argv[i]) != SQLITE_TEXT || !name) {
@@ -136,6 +208,7 @@ static void fn_predict(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     } else
         sqlite3_result_double(ctx, out[0]);
 done:
+    sqlite3_finalize(jq);
     free(vals);
     free(x);
     free(out);

@@ -33,3 +33,7 @@ START FEDERATED TRAINING bad;
 CREATE TABLE c AS SELECT x1, 1 AS k FROM r;
 CREATE FEDERATED MODEL one WITH (source = 'c', features = ['x1'], target = 'k');
 START FEDERATED TRAINING one;
+-- the features as one JSON object (for models wider than SQL's 127 arguments)
+SELECT federated_predict('reg', '{"x2": 0.25, "x1": 0.75}') = federated_predict('reg', x1 => 0.75, x2 => 0.25) AS same;
+SELECT federated_predict('reg', '{"x1": 0.75}');
+SELECT federated_predict('reg', '{"x1": 0.75, "x2": 0.25, "x3": 1}');
