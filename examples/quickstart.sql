@@ -65,5 +65,8 @@ SELECT count(*) AS patients,
                 worst_concavity => worst_concavity) > 0.5) = target) AS correct
 FROM patients;
 
+-- Evaluate on the rows each hospital held out: only counts leave them.
+SELECT metric, round(value, 4) AS value FROM federated_evaluate('tumor_classifier');
+
 TAG FEDERATED MODEL tumor_classifier AS 'v1.0';
 SELECT version, tag, rounds, is_current FROM federated_model_versions('tumor_classifier');
