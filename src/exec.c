@@ -6,6 +6,9 @@
  * the catalog as it was.  Statements whose effect belongs to a capability
  * that does not exist yet check what they can (names, options) and then
  * fail with "not implemented yet: <what>".
+ *
+ * The statements on nodes are in exec_node.c, those of a model's training
+ * lifecycle in exec_train.c; exec_int.h is what they share with this file.
  */
 #include <math.h>
 #include <stdio.h>
@@ -15,40 +18,16 @@
 
 #include "catalog.h"
 #include "exec.h"
+#include "exec_int.h"
 #include "internal.h"
-#include "checkpoint.h"
 #include "engine.h"
 #include "json.h"
-#include "runs.h"
 #include "options.h"
 #include "optvalue.h"
 
-typedef struct Ctx {
-    helios *h;
-    sqlite3 *db;
-    const HlStmt *st;
-    sqlite3_stmt **rows;
-    char *tag;
-    size_t tagsz;
-    char **notice;
-    hl_err *err;
-    const char *audit_action;   /* set by a function that changed the catalog */
-    HlCatKind audit_kind;
-    const char *audit_name;
-    char *audit_ws;             /* owned */
-    char *audit_detail;         /* owned */
-} Ctx;
-
 /* ---- helpers -------------------------------------------------------------- */
 
-static int at(hl_err *err, int rc, int off)
-{
-    if (rc != HELIOS_OK && err->offset < 0)
-        err->offset = off;
-    return rc;
-}
-
-static void notice(Ctx *c, const char *fmt, const char *a, const char *b)
+void hl_x_notice(Ctx *c, const char *fmt, const char *a, const char *b)
 {
     char buf[512];
     snprintf(buf, sizeof buf, fmt, a, b ? b : "");
@@ -56,7 +35,7 @@ static void notice(Ctx *c, const char *fmt, const char *a, const char *b)
     *c->notice = strdup(buf);
 }
 
-static void audit(Ctx *c, HlCatKind k, const char *name, const char *ws, char *detail)
+void hl_x_audit(Ctx *c, HlCatKind k, const char *name, const char *ws, char *detail)
 {
     c->audit_action = hl_stmt_kind_name(c->st->kind);
     c->audit_kind = k;
@@ -67,18 +46,6 @@ static void audit(Ctx *c, HlCatKind k, const char *name, const char *ws, char *d
     c->audit_detail = detail;
 }
 
-/* {"key":"value"} (malloc'd), for audit details; NULL when out of memory. */
-static char *json_member(const char *key, const char *value)
-{
-    HlJsonWriter w;
-    hl_json_writer_init(&w);
-    hl_json_begin_object(&w);
-    hl_json_key(&w, key);
-    hl_json_string(&w, value);
-    hl_json_end_object(&w);
-    return hl_json_writer_finish(&w);
-}
-
 static int not_implemented(Ctx *c, const char *what)
 {
     return hl_err_set(c->err, HELIOS_NOTIMPL, c->st->kw_off, "not implemented yet: %s", what);
@@ -86,7 +53,7 @@ static int not_implemented(Ctx *c, const char *what)
 
 /* The workspace a statement means: IN WORKSPACE ws, else the one chosen by
  * USE FEDERATED WORKSPACE, else the only one. */
-static int resolve_ws(Ctx *c, const HlName *given, HlCatObj *ws)
+int hl_x_resolve_ws(Ctx *c, const HlName *given, HlCatObj *ws)
 {
     if (given->s)
         return at(c->err, hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, given->s, ws, c->err), given->off);
@@ -111,13 +78,13 @@ static int resolve_ws(Ctx *c, const HlName *given, HlCatObj *ws)
                       (long long)n);
 }
 
-static int get_model(Ctx *c, HlCatObj *m)
+int hl_x_get_model(Ctx *c, HlCatObj *m)
 {
     return at(c->err, hl_cat_get(c->db, HL_CAT_MODEL, 0, c->st->name.s, m, c->err), c->st->name.off);
 }
 
 /* Offset of the value of option `name` in the statement, or the keywords. */
-static int opt_value_off(const HlStmt *st, const char *name)
+int hl_x_opt_value_off(const HlStmt *st, const char *name)
 {
     for (int i = 0; i < st->opts.n; i++)
         if (strcasecmp(st->opts.v[i].name.s, name) == 0)
@@ -127,7 +94,7 @@ static int opt_value_off(const HlStmt *st, const char *name)
 
 /* A model's aggregation that is not built in must name a federated
  * aggregation function. */
-static int check_aggregation(Ctx *c, const char *json)
+int hl_x_check_aggregation(Ctx *c, const char *json)
 {
     char *v = hl_opt_get(HL_OBJ_MODEL, json, "aggregation");
     int rc = HELIOS_OK;
@@ -137,7 +104,7 @@ static int check_aggregation(Ctx *c, const char *json)
         if (!hl_opt_is_builtin_aggregation(name)) {
             HlCatObj f = {0};
             if (hl_cat_get(c->db, HL_CAT_AGGFUNC, 0, name, &f, c->err) != HELIOS_OK) {
-                int off = opt_value_off(c->st, "aggregation");
+                int off = hl_x_opt_value_off(c->st, "aggregation");
                 char list[512] = "";
                 for (int i = 0; hl_opt_builtin_aggregations[i]; i++)
                     snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
@@ -161,7 +128,7 @@ static int check_aggregation(Ctx *c, const char *json)
 }
 
 /* The effective integer value of a workspace option. */
-static long long ws_int(const HlCatObj *ws, const char *name, long long dflt)
+long long hl_x_ws_int(const HlCatObj *ws, const char *name, long long dflt)
 {
     char *v = hl_opt_get(HL_OBJ_WORKSPACE, ws->options, name);
     long long r = v ? atoll(v) : dflt;
@@ -176,7 +143,7 @@ static int check_workspace_support(Ctx *c, const char *json)
     char *v = hl_opt_get(HL_OBJ_WORKSPACE, json, "communication_protocol");
     int rc = HELIOS_OK;
     if (v && strcmp(v, "\"tls\"") != 0)
-        rc = hl_err_set(c->err, HELIOS_OPTION, opt_value_off(c->st, "communication_protocol"),
+        rc = hl_err_set(c->err, HELIOS_OPTION, hl_x_opt_value_off(c->st, "communication_protocol"),
                         "communication_protocol '%.*s' is not supported; helios speaks its own protocol over TLS 1.3: use 'tls'",
                         (int)strlen(v) - 2, v + 1);
     free(v);
@@ -197,7 +164,7 @@ static int x_create_extension(Ctx *c)
     hl_cat_obj_clear(&e);
     if (rc == HELIOS_OK) {
         if (st->if_not_exists) {
-            notice(c, "extension '%s' already exists, skipping", st->name.s, NULL);
+            hl_x_notice(c, "extension '%s' already exists, skipping", st->name.s, NULL);
             return HELIOS_OK;
         }
         return hl_err_set(c->err, HELIOS_EXISTS, st->name.off, "extension '%s' already exists",
@@ -206,7 +173,7 @@ static int x_create_extension(Ctx *c)
     hl_err_clear(c->err);
     rc = hl_cat_create(c->db, HL_CAT_EXTENSION, 0, st->name.s, NULL, NULL, NULL, c->err);
     if (rc == HELIOS_OK)
-        audit(c, HL_CAT_EXTENSION, st->name.s, NULL, NULL);
+        hl_x_audit(c, HL_CAT_EXTENSION, st->name.s, NULL, NULL);
     return at(c->err, rc, st->name.off);
 }
 
@@ -217,7 +184,7 @@ static int x_create_workspace(Ctx *c)
     if (hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, st->name.s, &ws, c->err) == HELIOS_OK) {
         hl_cat_obj_clear(&ws);
         if (st->if_not_exists) {
-            notice(c, "federated workspace '%s' already exists, skipping", st->name.s, NULL);
+            hl_x_notice(c, "federated workspace '%s' already exists, skipping", st->name.s, NULL);
             return HELIOS_OK;
         }
         return hl_err_set(c->err, HELIOS_EXISTS, st->name.off,
@@ -233,7 +200,7 @@ static int x_create_workspace(Ctx *c)
     }
     int rc = hl_cat_create(c->db, HL_CAT_WORKSPACE, 0, st->name.s, json, NULL, NULL, c->err);
     if (rc == HELIOS_OK)
-        audit(c, HL_CAT_WORKSPACE, st->name.s, NULL, json);
+        hl_x_audit(c, HL_CAT_WORKSPACE, st->name.s, NULL, json);
     else
         free(json);
     return at(c->err, rc, st->name.off);
@@ -253,10 +220,10 @@ static int x_alter_workspace(Ctx *c)
         if (json) {
             HlCatObj merged = ws;
             merged.options = json;
-            long long max = ws_int(&merged, "max_nodes", 0);
+            long long max = hl_x_ws_int(&merged, "max_nodes", 0);
             long long have = hl_cat_count(c->db, HL_CAT_NODE, ws.id);
             if (max > 0 && have > max) {
-                hl_err_set(c->err, HELIOS_OPTION, opt_value_off(st, "max_nodes"),
+                hl_err_set(c->err, HELIOS_OPTION, hl_x_opt_value_off(st, "max_nodes"),
                            "option 'max_nodes' (%lld) is below the %lld nodes registered in workspace '%s'",
                            max, have, ws.name);
                 free(json);
@@ -265,7 +232,7 @@ static int x_alter_workspace(Ctx *c)
         }
         rc = json ? hl_cat_set_options(c->db, HL_CAT_WORKSPACE, ws.id, json, c->err) : c->err->code;
         if (rc == HELIOS_OK)
-            audit(c, HL_CAT_WORKSPACE, st->name.s, NULL, json);
+            hl_x_audit(c, HL_CAT_WORKSPACE, st->name.s, NULL, json);
         else
             free(json);
     }
@@ -280,7 +247,7 @@ static int x_drop_workspace(Ctx *c)
     int rc = hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, st->name.s, &ws, c->err);
     if (rc == HELIOS_NOTFOUND && st->if_exists) {
         hl_err_clear(c->err);
-        notice(c, "federated workspace '%s' does not exist, skipping", st->name.s, NULL);
+        hl_x_notice(c, "federated workspace '%s' does not exist, skipping", st->name.s, NULL);
         return HELIOS_OK;
     }
     if (rc == HELIOS_OK)
@@ -290,7 +257,7 @@ static int x_drop_workspace(Ctx *c)
             free(c->h->current_ws);
             c->h->current_ws = NULL;
         }
-        audit(c, HL_CAT_WORKSPACE, st->name.s, NULL, NULL);
+        hl_x_audit(c, HL_CAT_WORKSPACE, st->name.s, NULL, NULL);
     }
     hl_cat_obj_clear(&ws);
     return at(c->err, rc, st->name.off);
@@ -314,222 +281,6 @@ static int x_use_workspace(Ctx *c)
     return rc;
 }
 
-/* ---- nodes ---------------------------------------------------------------- */
-
-static int x_register_node(Ctx *c)
-{
-    const HlStmt *st = c->st;
-    HlCatObj ws = {0};
-    int rc = resolve_ws(c, &st->workspace, &ws);
-    char *json = NULL;
-    if (rc == HELIOS_OK) {
-        long long max = ws_int(&ws, "max_nodes", 0);
-        long long have = hl_cat_count(c->db, HL_CAT_NODE, ws.id);
-        if (max > 0 && have >= max)
-            rc = hl_err_set(c->err, HELIOS_ERROR, st->name.off,
-                            "federated workspace '%s' already has %lld nodes, its max_nodes",
-                            ws.name, have);
-    }
-    if (rc == HELIOS_OK) {
-        json = hl_opt_check(HL_OBJ_NODE, &st->opts, NULL, c->err);
-        rc = json ? HELIOS_OK : c->err->code;
-    }
-    if (rc == HELIOS_OK)
-        rc = at(c->err, hl_cat_create(c->db, HL_CAT_NODE, ws.id, st->name.s, json, NULL, NULL, c->err),
-                st->name.off);
-    if (rc == HELIOS_OK) {
-        audit(c, HL_CAT_NODE, st->name.s, ws.name, json);
-        json = NULL;
-    }
-    free(json);
-    hl_cat_obj_clear(&ws);
-    return rc;
-}
-
-/* The data_filter of each of the st->count nodes of REGISTER FEDERATED
- * NODES (engine/partition.c has the functions they call).  COLUMN: one node
- * per distinct non-NULL value, so the count must match. */
-static int partition_filters(Ctx *c, char ***out, int *nout)
-{
-    const HlStmt *st = c->st;
-    int n = (int)st->count;
-    char **f = calloc((size_t)n, sizeof *f);
-    long long seed = st->seed.kind == HL_V_INT ? (long long)st->seed.i : 0;
-    int rc = HELIOS_OK;
-    if (!f)
-        return hl_err_set(c->err, HELIOS_NOMEM, -1, "out of memory");
-    if (st->partition == HL_PART_COLUMN) {
-        sqlite3_stmt *q = NULL;
-        char *sql = sqlite3_mprintf("SELECT DISTINCT \"%w\" FROM \"%w\" WHERE \"%w\" IS NOT NULL "
-                                    "ORDER BY 1 LIMIT %d", st->part_column.s, st->table.s,
-                                    st->part_column.s, n + 1);
-        int k = 0;
-        if (sql && sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) == SQLITE_OK) {
-            while (sqlite3_step(q) == SQLITE_ROW && k <= n) {
-                if (k < n) {
-                    sqlite3_value *v = sqlite3_column_value(q, 0);
-                    int t = sqlite3_value_type(v);
-                    f[k] = t == SQLITE_INTEGER
-                        ? sqlite3_mprintf("\"%w\" = %lld", st->part_column.s, sqlite3_value_int64(v))
-                        : t == SQLITE_FLOAT
-                        ? sqlite3_mprintf("\"%w\" = %!.17g", st->part_column.s, sqlite3_value_double(v))
-                        : sqlite3_mprintf("\"%w\" = %Q", st->part_column.s, sqlite3_value_text(v));
-                }
-                k++;
-            }
-        } else
-            rc = hl_err_set(c->err, HELIOS_ERROR, st->part_column.off, "%s", sqlite3_errmsg(c->db));
-        sqlite3_finalize(q);
-        sqlite3_free(sql);
-        if (rc == HELIOS_OK && k != n)
-            rc = hl_err_set(c->err, HELIOS_OPTION, st->count_off,
-                            "PARTITION BY COLUMN makes one node per value, and column '%s' of table '%s' has %s%d distinct values",
-                            st->part_column.s, st->table.s, k > n ? "more than " : "", k > n ? n : k);
-    } else {
-        for (int k = 0; k < n; k++)
-            f[k] = st->partition == HL_PART_DIRICHLET
-                ? sqlite3_mprintf("hl_partition_dirichlet(%lld, %d, %!.17g, \"%w\", rowid) = %d",
-                                  seed, n, st->alpha.r, st->part_column.s, k)
-                : sqlite3_mprintf("hl_partition_iid(%lld, %d, rowid) = %d", seed, n, k);
-    }
-    for (int k = 0; rc == HELIOS_OK && k < n; k++)
-        if (!f[k])
-            rc = hl_err_set(c->err, HELIOS_NOMEM, -1, "out of memory");
-    if (rc != HELIOS_OK) {
-        for (int k = 0; k < n; k++)
-            sqlite3_free(f[k]);
-        free(f);
-        return rc;
-    }
-    *out = f;
-    *nout = n;
-    return HELIOS_OK;
-}
-
-static int x_register_nodes(Ctx *c)
-{
-    const HlStmt *st = c->st;
-    HlCatObj ws = {0};
-    int rc = resolve_ws(c, &st->workspace, &ws);
-    if (rc == HELIOS_OK) {
-        long long max = ws_int(&ws, "max_nodes", 0);
-        long long have = hl_cat_count(c->db, HL_CAT_NODE, ws.id);
-        if (max > 0 && have + st->count > max)
-            rc = hl_err_set(c->err, HELIOS_ERROR, st->count_off,
-                            "federated workspace '%s' has %lld nodes; %lld more would pass its max_nodes (%lld)",
-                            ws.name, have, (long long)st->count, max);
-    }
-    if (rc == HELIOS_OK) {
-        /* The table and the partition column must exist in this database. */
-        sqlite3_stmt *q = NULL;
-        char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" LIMIT 0", st->table.s);
-        if (!sql || sqlite3_prepare_v2(c->db, sql, -1, &q, NULL) != SQLITE_OK)
-            rc = hl_err_set(c->err, HELIOS_NOTFOUND, st->table.off, "table '%s' does not exist",
-                            st->table.s);
-        else if (st->part_column.s) {
-            int found = 0;
-            for (int i = 0; i < sqlite3_column_count(q); i++)
-                found |= strcasecmp(sqlite3_column_name(q, i), st->part_column.s) == 0;
-            if (!found)
-                rc = hl_err_set(c->err, HELIOS_NOTFOUND, st->part_column.off,
-                                "table '%s' has no column '%s'", st->table.s, st->part_column.s);
-        }
-        sqlite3_finalize(q);
-        sqlite3_free(sql);
-    }
-    char **filters = NULL;
-    int nf = 0;
-    if (rc == HELIOS_OK)
-        rc = partition_filters(c, &filters, &nf);
-    char *base = NULL;
-    if (rc == HELIOS_OK) {
-        base = hl_opt_check(HL_OBJ_NODE, &st->opts, NULL, c->err);
-        if (!base)
-            rc = c->err->code;
-        else if (strstr(base, "\"data_filter\""))
-            rc = hl_err_set(c->err, HELIOS_OPTION, opt_value_off(st, "data_filter"),
-                            "PARTITION BY sets each node's data_filter; leave it out");
-    }
-    /* Node k: <table>_<k>, endpoint 'local', its share as data_filter. */
-    for (int k = 0; rc == HELIOS_OK && k < nf; k++) {
-        char name[300];
-        snprintf(name, sizeof name, "%.250s_%d", st->table.s, k + 1);
-        char *filter = hl_json_quote(filters[k]);
-        char *json = filter ? sqlite3_mprintf("{\"endpoint\":\"local\",\"data_filter\":%s%s%s",
-                                              filter, strcmp(base, "{}") ? "," : "",
-                                              strcmp(base, "{}") ? base + 1 : "}")
-                            : NULL;
-        if (!json)
-            rc = hl_err_set(c->err, HELIOS_NOMEM, -1, "out of memory");
-        else
-            rc = at(c->err, hl_cat_create(c->db, HL_CAT_NODE, ws.id, name, json, NULL, NULL, c->err),
-                    st->count_off);
-        sqlite3_free(json);
-        free(filter);
-    }
-    if (rc == HELIOS_OK) {
-        char *table = hl_json_quote(st->table.s);
-        char *detail = table ? sqlite3_mprintf("{\"count\":%lld,\"table\":%s,\"partition\":%d}",
-                                               (long long)st->count, table, (int)st->partition)
-                             : NULL;
-        audit(c, HL_CAT_NODE, st->table.s, ws.name, detail ? strdup(detail) : NULL);
-        sqlite3_free(detail);
-        free(table);
-    }
-    for (int k = 0; k < nf; k++)
-        sqlite3_free(filters[k]);
-    free(filters);
-    free(base);
-    hl_cat_obj_clear(&ws);
-    return rc;
-}
-
-static int get_node(Ctx *c, HlCatObj *ws, HlCatObj *node)
-{
-    int rc = resolve_ws(c, &c->st->workspace, ws);
-    if (rc == HELIOS_OK)
-        rc = at(c->err, hl_cat_get(c->db, HL_CAT_NODE, ws->id, c->st->name.s, node, c->err),
-                c->st->name.off);
-    return rc;
-}
-
-static int x_deregister_node(Ctx *c)
-{
-    HlCatObj ws = {0}, node = {0};
-    int rc = get_node(c, &ws, &node);
-    if (rc == HELIOS_NOTFOUND && c->st->if_exists && ws.id) {
-        hl_err_clear(c->err);
-        notice(c, "federated node '%s' does not exist in workspace '%s', skipping",
-               c->st->name.s, ws.name);
-        rc = HELIOS_OK;
-    } else if (rc == HELIOS_OK) {
-        rc = hl_cat_drop(c->db, HL_CAT_NODE, node.id, 0, c->err);
-        if (rc == HELIOS_OK) {
-            audit(c, HL_CAT_NODE, c->st->name.s, ws.name, NULL);
-        }
-    }
-    hl_cat_obj_clear(&ws);
-    hl_cat_obj_clear(&node);
-    return rc;
-}
-
-static int x_alter_node(Ctx *c)
-{
-    HlCatObj ws = {0}, node = {0};
-    int rc = get_node(c, &ws, &node);
-    if (rc == HELIOS_OK) {
-        char *json = hl_opt_check(HL_OBJ_NODE, &c->st->opts, node.options, c->err);
-        rc = json ? hl_cat_set_options(c->db, HL_CAT_NODE, node.id, json, c->err) : c->err->code;
-        if (rc == HELIOS_OK) {
-            audit(c, HL_CAT_NODE, c->st->name.s, ws.name, json);
-        } else
-            free(json);
-    }
-    hl_cat_obj_clear(&ws);
-    hl_cat_obj_clear(&node);
-    return rc;
-}
-
 /* ---- models --------------------------------------------------------------- */
 
 static int x_create_model(Ctx *c)
@@ -539,7 +290,7 @@ static int x_create_model(Ctx *c)
     if (hl_cat_get(c->db, HL_CAT_MODEL, 0, st->name.s, &m, c->err) == HELIOS_OK) {
         int rc;
         if (st->if_not_exists) {
-            notice(c, "federated model '%s' already exists, skipping", st->name.s, NULL);
+            hl_x_notice(c, "federated model '%s' already exists, skipping", st->name.s, NULL);
             rc = HELIOS_OK;
         } else
             rc = hl_err_set(c->err, HELIOS_EXISTS, st->name.off,
@@ -549,17 +300,17 @@ static int x_create_model(Ctx *c)
         return rc;
     }
     hl_err_clear(c->err);
-    int rc = resolve_ws(c, &st->workspace, &ws);
+    int rc = hl_x_resolve_ws(c, &st->workspace, &ws);
     char *json = NULL;
     if (rc == HELIOS_OK) {
         json = hl_opt_check(HL_OBJ_MODEL, &st->opts, NULL, c->err);
-        rc = json ? check_aggregation(c, json) : c->err->code;
+        rc = json ? hl_x_check_aggregation(c, json) : c->err->code;
     }
     if (rc == HELIOS_OK)
         rc = at(c->err, hl_cat_create(c->db, HL_CAT_MODEL, ws.id, st->name.s, json, NULL, NULL, c->err),
                 st->name.off);
     if (rc == HELIOS_OK) {
-        audit(c, HL_CAT_MODEL, st->name.s, ws.name, json);
+        hl_x_audit(c, HL_CAT_MODEL, st->name.s, ws.name, json);
         json = NULL;
     }
     free(json);
@@ -570,14 +321,14 @@ static int x_create_model(Ctx *c)
 static int x_alter_model(Ctx *c)
 {
     HlCatObj m = {0};
-    int rc = get_model(c, &m);
+    int rc = hl_x_get_model(c, &m);
     if (rc == HELIOS_OK) {
         char *json = hl_opt_check(HL_OBJ_MODEL, &c->st->opts, m.options, c->err);
-        rc = json ? check_aggregation(c, json) : c->err->code;
+        rc = json ? hl_x_check_aggregation(c, json) : c->err->code;
         if (rc == HELIOS_OK)
             rc = hl_cat_set_options(c->db, HL_CAT_MODEL, m.id, json, c->err);
         if (rc == HELIOS_OK) {
-            audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, json);
+            hl_x_audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, json);
         } else
             free(json);
     }
@@ -588,10 +339,10 @@ static int x_alter_model(Ctx *c)
 static int x_drop_model(Ctx *c)
 {
     HlCatObj m = {0};
-    int rc = get_model(c, &m);
+    int rc = hl_x_get_model(c, &m);
     if (rc == HELIOS_NOTFOUND && c->st->if_exists) {
         hl_err_clear(c->err);
-        notice(c, "federated model '%s' does not exist, skipping", c->st->name.s, NULL);
+        hl_x_notice(c, "federated model '%s' does not exist, skipping", c->st->name.s, NULL);
         rc = HELIOS_OK;
     } else if (rc == HELIOS_OK && hl_engine_running(c->h->engine, m.id)) {
         rc = hl_err_set(c->err, HELIOS_ERROR, c->st->name.off,
@@ -600,7 +351,7 @@ static int x_drop_model(Ctx *c)
     } else if (rc == HELIOS_OK) {
         rc = hl_cat_drop(c->db, HL_CAT_MODEL, m.id, 0, c->err);
         if (rc == HELIOS_OK) {
-            audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, NULL);
+            hl_x_audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, NULL);
         }
     }
     hl_cat_obj_clear(&m);
@@ -622,7 +373,7 @@ static int result_rows(Ctx *c, const char *sql, const char *arg)
 static int x_describe_model(Ctx *c)
 {
     HlCatObj m = {0};
-    int rc = get_model(c, &m);
+    int rc = hl_x_get_model(c, &m);
     hl_cat_obj_clear(&m);
     return rc == HELIOS_OK ? result_rows(c, hl_cat_describe_sql(), c->st->name.s) : rc;
 }
@@ -645,191 +396,12 @@ static int x_show(Ctx *c)
     return result_rows(c, hl_cat_show_sql((int)st->show), ws_name);
 }
 
-/* ---- training and versions: checked now, run by a later capability ------- */
+/* ---- data subjects and consent: checked now, run by a later capability -- */
 
-static int x_start_training(Ctx *c)
-{
-    HlCatObj m = {0}, ws = {0};
-    char *json = NULL;
-    int rc = get_model(c, &m);
-    if (rc == HELIOS_OK) {
-        /* The run's options over the model's: the conflict rules see both. */
-        json = hl_opt_check(HL_OBJ_TRAINING, &c->st->opts, m.options, c->err);
-        rc = json ? HELIOS_OK : c->err->code;
-    }
-    if (rc == HELIOS_OK)
-        rc = hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, m.ws_name, &ws, c->err);
-    if (rc == HELIOS_OK)
-        rc = check_aggregation(c, json);
-    if (rc == HELIOS_OK)
-        rc = hl_engine_start(c->h->engine, c->db, m.id, m.name, ws.id, ws.options, json, c->err);
-    if (rc == HELIOS_OK)
-        audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, json);
-    else
-        free(json);
-    if (rc != HELIOS_OK && c->err->offset < 0)
-        c->err->offset = c->st->name.off;
-    hl_cat_obj_clear(&m);
-    hl_cat_obj_clear(&ws);
-    return rc;
-}
-
-static int x_stop_training(Ctx *c)
-{
-    HlCatObj m = {0};
-    int rc = get_model(c, &m);
-    if (rc == HELIOS_OK && hl_engine_stop(c->h->engine, m.id, c->err) != HELIOS_OK) {
-        hl_err_clear(c->err);
-        rc = hl_err_set(c->err, HELIOS_ERROR, c->st->name.off,
-                        "federated model '%s' is not training", c->st->name.s);
-    }
-    if (rc == HELIOS_OK)
-        audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, NULL);
-    hl_cat_obj_clear(&m);
-    return rc;
-}
-
-/* CHECKPOINT: the model's latest run as of its last committed round (the
- * run may be going on), in the file format of engine/checkpoint.h. */
-static int x_checkpoint(Ctx *c)
-{
-    HlCatObj m = {0};
-    HlCatRun run = {0};
-    int rc = get_model(c, &m);
-    if (rc == HELIOS_OK)
-        rc = at(c->err, hl_cat_run_latest(c->db, m.id, &run, c->err), c->st->name.off);
-    if (rc == HELIOS_OK && !run.params)
-        rc = hl_err_set(c->err, HELIOS_ERROR, c->st->name.off,
-                        "federated model '%s' has no training state to save yet", m.name);
-    if (rc == HELIOS_OK) {
-        int overwrite = c->st->opts.n > 0 && c->st->opts.v[0].value.i != 0;
-        HlCkpt k = {
-            .model = m.name, .options = run.options, .plan = run.plan, .spec = run.spec,
-            .rounds_done = run.rounds_done, .rounds_planned = run.rounds_planned,
-            .params = run.params, .nparams = run.nparams, .state = run.state, .nstate = run.nstate,
-        };
-        int64_t size = 0;
-        char sum[65] = "";
-        rc = at(c->err, hl_ckpt_write(c->st->path.s, &k, overwrite, &size, sum, c->err),
-                c->st->path.off);
-        if (rc == HELIOS_OK)
-            rc = hl_cat_checkpoint_add(c->db, m.id, run.id, c->st->path.s, run.rounds_done, size, sum,
-                                       NULL, c->err);
-        if (rc == HELIOS_OK) {
-            char *path = hl_json_quote(c->st->path.s);
-            char *detail = path ? sqlite3_mprintf("{\"path\":%s,\"round\":%lld,\"sha256\":\"%s\"}",
-                                                  path, (long long)run.rounds_done, sum)
-                                : NULL;
-            audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, detail ? strdup(detail) : NULL);
-            sqlite3_free(detail);
-            free(path);
-        }
-    }
-    hl_cat_run_clear(&run);
-    hl_cat_obj_clear(&m);
-    return rc;
-}
-
-/* RESUME: from a checkpoint file, or the model's latest run when it was
- * interrupted (a killed process) or stopped. */
-static int x_resume(Ctx *c)
-{
-    HlCatObj m = {0}, ws = {0};
-    HlCatRun run = {0};
-    HlCkpt k;
-    memset(&k, 0, sizeof k);
-    int rc = get_model(c, &m);
-    if (rc == HELIOS_OK)
-        rc = hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, m.ws_name, &ws, c->err);
-    HlResume from;
-    memset(&from, 0, sizeof from);
-    const char *opts = NULL;
-    if (rc == HELIOS_OK && c->st->path.s) {
-        rc = at(c->err, hl_ckpt_read(c->st->path.s, &k, c->err), c->st->path.off);
-        if (rc == HELIOS_OK && strcasecmp(k.model, m.name) != 0)
-            rc = hl_err_set(c->err, HELIOS_ERROR, c->st->path.off,
-                            "'%s' is a checkpoint of model '%s', not of '%s'", c->st->path.s,
-                            k.model, m.name);
-        from = (HlResume){ .plan = k.plan, .spec = k.spec, .params = k.params, .state = k.state,
-                           .nparams = k.nparams, .nstate = k.nstate, .rounds_done = k.rounds_done,
-                           .rounds_planned = k.rounds_planned };
-        opts = k.options;
-    } else if (rc == HELIOS_OK) {
-        rc = at(c->err, hl_cat_run_latest(c->db, m.id, &run, c->err), c->st->name.off);
-        if (rc == HELIOS_OK && run.status != HL_RUN_INTERRUPTED && run.status != HL_RUN_STOPPED
-            && run.status != HL_RUN_FAILED)
-            rc = hl_err_set(c->err, HELIOS_ERROR, c->st->name.off,
-                            "the latest training of federated model '%s' is %s; only an interrupted, stopped or failed one can be resumed",
-                            m.name, hl_cat_run_status_name(run.status));
-        if (rc == HELIOS_OK && !run.params)
-            rc = hl_err_set(c->err, HELIOS_ERROR, c->st->name.off,
-                            "the latest training of federated model '%s' saved no state", m.name);
-        from = (HlResume){ .plan = run.plan, .spec = run.spec, .params = run.params,
-                           .state = run.state, .nparams = run.nparams, .nstate = run.nstate,
-                           .rounds_done = run.rounds_done, .rounds_planned = run.rounds_planned,
-                           .run_id = run.id };
-        opts = run.options;
-    }
-    if (rc == HELIOS_OK && c->st->opts.n > 0) {     /* WITH (rounds = n) */
-        from.rounds_planned = c->st->opts.v[0].value.i;
-        if (from.rounds_planned <= from.rounds_done)
-            rc = hl_err_set(c->err, HELIOS_OPTION, c->st->opts.v[0].value.off,
-                            "rounds = %lld would not train: %lld rounds are done already",
-                            (long long)from.rounds_planned, (long long)from.rounds_done);
-    }
-    if (rc == HELIOS_OK && from.rounds_done >= from.rounds_planned)
-        rc = hl_err_set(c->err, HELIOS_ERROR, c->st->name.off,
-                        "all %lld rounds are done already; RESUME ... WITH (rounds = n) trains more",
-                        (long long)from.rounds_done);
-    if (rc == HELIOS_OK)
-        rc = hl_engine_resume(c->h->engine, c->db, m.id, m.name, ws.id, ws.options, opts, &from,
-                              c->err);
-    if (rc == HELIOS_OK)
-        audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name,
-              c->st->path.s ? json_member("path", c->st->path.s) : NULL);
-    if (rc != HELIOS_OK && c->err->offset < 0)
-        c->err->offset = c->st->name.off;
-    hl_ckpt_clear(&k);
-    hl_cat_run_clear(&run);
-    hl_cat_obj_clear(&m);
-    hl_cat_obj_clear(&ws);
-    return rc;
-}
-static int x_tag(Ctx *c)
-{
-    HlCatObj m = {0};
-    int rc = get_model(c, &m);
-    if (rc == HELIOS_OK)
-        rc = at(c->err, hl_cat_version_tag(c->db, m.id, 0, c->st->tag.s, c->err), c->st->tag.off);
-    if (rc == HELIOS_OK)
-        audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, json_member("tag", c->st->tag.s));
-    hl_cat_obj_clear(&m);
-    return rc;
-}
-
-static int x_rollback(Ctx *c)
-{
-    HlCatObj m = {0};
-    int rc = get_model(c, &m);
-    const HlValue *v = &c->st->version;
-    if (rc == HELIOS_OK) {
-        int64_t number = 0;
-        rc = at(c->err, hl_cat_version_rollback(c->db, m.id, v->kind == HL_V_INT ? v->i : 0,
-                                                v->kind == HL_V_INT ? NULL : v->s, &number, c->err),
-                v->off);
-        if (rc == HELIOS_OK) {
-            char detail[64];
-            snprintf(detail, sizeof detail, "{\"version\":%lld}", (long long)number);
-            audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, strdup(detail));
-        }
-    }
-    hl_cat_obj_clear(&m);
-    return rc;
-}
 static int x_forget(Ctx *c)
 {
     HlCatObj m = {0};
-    int rc = get_model(c, &m);
+    int rc = hl_x_get_model(c, &m);
     if (rc == HELIOS_OK) {
         char *col = hl_opt_get(HL_OBJ_MODEL, m.options, "subject_column");
         char name[256] = "data_subject_id";
@@ -867,7 +439,8 @@ static int x_create_aggfunc(Ctx *c)
     int rc = hl_cat_get(c->db, HL_CAT_AGGFUNC, 0, st->name.s, &f, c->err);
     hl_cat_obj_clear(&f);
     if (rc == HELIOS_OK && st->if_not_exists) {
-        notice(c, "federated aggregation function '%s' already exists, skipping", st->name.s, NULL);
+        hl_x_notice(c, "federated aggregation function '%s' already exists, skipping",
+                    st->name.s, NULL);
         return HELIOS_OK;
     }
     if (rc == HELIOS_OK)
@@ -889,12 +462,13 @@ static int x_drop_aggfunc(Ctx *c)
                 c->st->name.off);
     if (rc == HELIOS_NOTFOUND && c->st->if_exists) {
         hl_err_clear(c->err);
-        notice(c, "federated aggregation function '%s' does not exist, skipping", c->st->name.s, NULL);
+        hl_x_notice(c, "federated aggregation function '%s' does not exist, skipping",
+                    c->st->name.s, NULL);
         rc = HELIOS_OK;
     } else if (rc == HELIOS_OK) {
         rc = hl_cat_drop(c->db, HL_CAT_AGGFUNC, f.id, 0, c->err);
         if (rc == HELIOS_OK)
-            audit(c, HL_CAT_AGGFUNC, c->st->name.s, NULL, NULL);
+            hl_x_audit(c, HL_CAT_AGGFUNC, c->st->name.s, NULL, NULL);
     }
     hl_cat_obj_clear(&f);
     return rc;
@@ -915,8 +489,8 @@ static int x_create_alert(Ctx *c)
     if (rc == HELIOS_OK && st->if_not_exists) {
         HlCatObj a = {0};
         if (hl_cat_get(c->db, HL_CAT_ALERT, ws.id, st->name.s, &a, c->err) == HELIOS_OK) {
-            notice(c, "federated alert '%s' already exists in workspace '%s', skipping",
-                   st->name.s, ws.name);
+            hl_x_notice(c, "federated alert '%s' already exists in workspace '%s', skipping",
+                        st->name.s, ws.name);
             hl_cat_obj_clear(&a);
             hl_cat_obj_clear(&ws);
             return HELIOS_OK;
@@ -940,7 +514,7 @@ static int x_create_alert(Ctx *c)
         rc = extra ? hl_cat_create(c->db, HL_CAT_ALERT, ws.id, st->name.s, NULL, extra, NULL, c->err)
                    : hl_err_set(c->err, HELIOS_NOMEM, -1, "out of memory");
         if (rc == HELIOS_OK) {
-            audit(c, HL_CAT_ALERT, st->name.s, ws.name, extra);
+            hl_x_audit(c, HL_CAT_ALERT, st->name.s, ws.name, extra);
             extra = NULL;
         }
         free(extra);
@@ -958,7 +532,7 @@ static int x_drop_alert(Ctx *c)
     int64_t ws_id = 0;
     int rc = HELIOS_OK;
     if (c->st->workspace.s || c->h->current_ws) {
-        rc = resolve_ws(c, &c->st->workspace, &ws);
+        rc = hl_x_resolve_ws(c, &c->st->workspace, &ws);
         ws_id = ws.id;
         hl_cat_obj_clear(&ws);
         if (rc != HELIOS_OK)
@@ -967,12 +541,12 @@ static int x_drop_alert(Ctx *c)
     rc = at(c->err, hl_cat_get(c->db, HL_CAT_ALERT, ws_id, c->st->name.s, &a, c->err), c->st->name.off);
     if (rc == HELIOS_NOTFOUND && c->st->if_exists) {
         hl_err_clear(c->err);
-        notice(c, "federated alert '%s' does not exist, skipping", c->st->name.s, NULL);
+        hl_x_notice(c, "federated alert '%s' does not exist, skipping", c->st->name.s, NULL);
         rc = HELIOS_OK;
     } else if (rc == HELIOS_OK) {
         rc = hl_cat_drop(c->db, HL_CAT_ALERT, a.id, 0, c->err);
         if (rc == HELIOS_OK) {
-            audit(c, HL_CAT_ALERT, c->st->name.s, a.ws_name, NULL);
+            hl_x_audit(c, HL_CAT_ALERT, c->st->name.s, a.ws_name, NULL);
         }
     }
     hl_cat_obj_clear(&a);
@@ -993,20 +567,20 @@ static const Action actions[] = {
     {HL_STMT_ALTER_WORKSPACE, x_alter_workspace, 1},
     {HL_STMT_DROP_WORKSPACE, x_drop_workspace, 1},
     {HL_STMT_USE_WORKSPACE, x_use_workspace, 0},
-    {HL_STMT_REGISTER_NODE, x_register_node, 1},
-    {HL_STMT_REGISTER_NODES, x_register_nodes, 1},
-    {HL_STMT_DEREGISTER_NODE, x_deregister_node, 1},
-    {HL_STMT_ALTER_NODE, x_alter_node, 1},
+    {HL_STMT_REGISTER_NODE, hl_x_register_node, 1},
+    {HL_STMT_REGISTER_NODES, hl_x_register_nodes, 1},
+    {HL_STMT_DEREGISTER_NODE, hl_x_deregister_node, 1},
+    {HL_STMT_ALTER_NODE, hl_x_alter_node, 1},
     {HL_STMT_CREATE_MODEL, x_create_model, 1},
     {HL_STMT_ALTER_MODEL, x_alter_model, 1},
     {HL_STMT_DROP_MODEL, x_drop_model, 1},
     {HL_STMT_DESCRIBE_MODEL, x_describe_model, 0},
-    {HL_STMT_START_TRAINING, x_start_training, 1},
-    {HL_STMT_STOP_TRAINING, x_stop_training, 1},
-    {HL_STMT_CHECKPOINT, x_checkpoint, 1},
-    {HL_STMT_RESUME, x_resume, 1},
-    {HL_STMT_TAG_MODEL, x_tag, 1},
-    {HL_STMT_ROLLBACK_MODEL, x_rollback, 1},
+    {HL_STMT_START_TRAINING, hl_x_start_training, 1},
+    {HL_STMT_STOP_TRAINING, hl_x_stop_training, 1},
+    {HL_STMT_CHECKPOINT, hl_x_checkpoint, 1},
+    {HL_STMT_RESUME, hl_x_resume, 1},
+    {HL_STMT_TAG_MODEL, hl_x_tag, 1},
+    {HL_STMT_ROLLBACK_MODEL, hl_x_rollback, 1},
     {HL_STMT_CREATE_AGGFUNC, x_create_aggfunc, 1},
     {HL_STMT_DROP_AGGFUNC, x_drop_aggfunc, 1},
     {HL_STMT_CREATE_ALERT, x_create_alert, 1},

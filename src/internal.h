@@ -1,6 +1,7 @@
 /*
- * internal.h - the insides of the public handles, shared by helios.c and
- * exec.c.  Nothing outside src/ includes this.
+ * internal.h - the insides of the public handles, shared by helios.c, the
+ * executor (exec*.c) and the SQL functions that need the handle
+ * (sqlfn/training.c).  Nothing outside src/ includes this.
  */
 #ifndef HL_INTERNAL_H
 #define HL_INTERNAL_H

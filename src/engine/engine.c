@@ -4,8 +4,10 @@
  * A run owns its nodes (each holding its encoded rows), the global
  * parameters, the aggregator's state and a thread.  The thread touches the
  * catalog only through its own connection and only through storage/runs.h.
+ * Here: a run's lifetime and its setup on the caller's thread; the round
+ * loop is run_thread.c, federated_evaluate() is evaluate.c.
  */
-#include "engine.h"
+#include "engine_int.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -14,45 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include "agg.h"
 #include "catalog.h"
-#include "clock.h"
-#include "eval.h"
 #include "helios.h"
 #include "json.h"
 #include "local_node.h"
 #include "options.h"
 #include "plan.h"
 #include "rng.h"
-#include "round.h"
 #include "runs.h"
-
-typedef struct HlRun {
-    HlEngine *e;
-    int64_t model_id, run_id;
-    char *model;
-    HlNode **nodes;
-    int nnodes;
-    HlTrainPlan tp;
-    char *train_config;
-    double *params, *state;
-    int p;
-    size_t nstate;
-    const HlAggOps *agg;
-    HlAggConfig aggcfg;
-    int rounds, first_round, weighted, min_nodes, round_min, per_round, val_freq, early_stop;
-    double fraction, threshold;
-    int has_valid;
-    uint64_t seed;
-    atomic_int stop;
-    int done;
-    char outcome[256];          /* how it ended, for hl_engine_wait() */
-    pthread_t thread;
-    struct HlRun *next;
-} HlRun;
 
 /* The outcome of the model's most recent finished run, kept until the
  * engine is freed (runs are reaped, outcomes are not). */
@@ -61,16 +35,6 @@ typedef struct Outcome {
     char text[256];
     struct Outcome *next;
 } Outcome;
-
-struct HlEngine {
-    char *uri;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    HlRun *runs;                /* running and finished-but-not-joined */
-    struct Outcome *outcomes;
-    void (*progress)(void *, const char *, int, int, double, double, double);
-    void *progress_arg;
-};
 
 void hl_engine_set_progress(HlEngine *e, void (*fn)(void *, const char *, int, int, double,
                                                     double, double), void *arg)
@@ -83,7 +47,7 @@ void hl_engine_set_progress(HlEngine *e, void (*fn)(void *, const char *, int, i
 
 /* ---- options ---------------------------------------------------------------- */
 
-static double opt_num(HlObjKind k, const char *json, const char *name, double dflt)
+double hl_eng_opt_num(HlObjKind k, const char *json, const char *name, double dflt)
 {
     char *v = hl_opt_get(k, json, name);
     double r = v && strcmp(v, "null") != 0 ? strtod(v, NULL) : dflt;
@@ -96,7 +60,7 @@ static double opt_num(HlObjKind k, const char *json, const char *name, double df
 }
 
 /* A string option's value, unquoted (malloc'd), or NULL. */
-static char *opt_str(HlObjKind k, const char *json, const char *name)
+char *hl_eng_opt_str(HlObjKind k, const char *json, const char *name)
 {
     char *v = hl_opt_get(k, json, name);
     if (!v || v[0] != '"') {
@@ -210,7 +174,7 @@ int hl_engine_stop(HlEngine *e, int64_t model_id, hl_err *err)
     return r ? HELIOS_OK : hl_err_set(err, HELIOS_NOTFOUND, -1, "the model is not training");
 }
 
-static void outcome_set(HlEngine *e, int64_t model_id, const char *text)
+void hl_eng_outcome_set(HlEngine *e, int64_t model_id, const char *text)
 {
     Outcome *o;
     for (o = e->outcomes; o && o->model_id != model_id; o = o->next)
@@ -261,306 +225,11 @@ int hl_engine_wait(HlEngine *e, int64_t model_id, double timeout, char *status, 
     return ended;
 }
 
-/* ---- the round loop (the run's thread) ---------------------------------------- */
-
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int64_t peak_memory(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (int64_t)ru.ru_maxrss * 1024;
-}
-
-/* Which nodes take part in round `round`: all, or a seeded sample kept in
- * node order.  Returns how many were chosen into pick[]. */
-static int select_nodes(const HlRun *r, int round, HlNode **pick)
-{
-    int k = r->nnodes;
-    if (r->per_round > 0 && r->per_round < k)
-        k = r->per_round;
-    else if (r->fraction > 0 && r->fraction < 1)
-        k = (int)ceil(r->fraction * r->nnodes);
-    if (k >= r->nnodes) {
-        memcpy(pick, r->nodes, sizeof *pick * (size_t)r->nnodes);
-        return r->nnodes;
-    }
-    uint32_t *idx = malloc(sizeof *idx * (size_t)r->nnodes);
-    char *chosen = calloc((size_t)r->nnodes, 1);
-    if (!idx || !chosen) {
-        free(idx);
-        free(chosen);
-        memcpy(pick, r->nodes, sizeof *pick * (size_t)r->nnodes);
-        return r->nnodes;
-    }
-    for (int i = 0; i < r->nnodes; i++)
-        idx[i] = (uint32_t)i;
-    HlRng rng;
-    hl_rng_seed(&rng, r->seed, (uint64_t)round, 0, HL_RNG_SELECT);
-    hl_rng_shuffle(&rng, idx, (size_t)r->nnodes);
-    for (int i = 0; i < k; i++)
-        chosen[idx[i]] = 1;
-    int m = 0;
-    for (int i = 0; i < r->nnodes; i++)
-        if (chosen[i])
-            pick[m++] = r->nodes[i];
-    free(idx);
-    free(chosen);
-    return m;
-}
-
-/* Evaluates params at every node (validation rows, or training rows when
- * there are none) and summarizes the merged counts. */
-static int evaluate(HlRun *r, const double *params, HlEvalSummary *sum, hl_err *err)
-{
-    int size = hl_eval_size(r->tp.spec.task, r->tp.spec.nclass);
-    double *acc = calloc((size_t)size, sizeof *acc);
-    if (!acc)
-        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-    int rc = HELIOS_OK;
-    for (int i = 0; i < r->nnodes && rc == HELIOS_OK; i++) {
-        HlMsg req, resp;
-        memset(&req, 0, sizeof req);
-        memset(&resp, 0, sizeof resp);
-        req.type = HL_MSG_EVAL;
-        req.train_config = r->train_config;
-        req.params = (double *)params;
-        req.nparams = r->p;
-        req.eval_split = r->has_valid ? 1 : 0;
-        hl_err e1;
-        hl_err_clear(&e1);
-        if (r->nodes[i]->ops->exchange(r->nodes[i], &req, &resp, &e1) == HELIOS_OK
-            && resp.nmetrics == size)
-            hl_eval_merge(acc, resp.metrics, size);
-        hl_msg_clear(&resp);
-    }
-    hl_eval_summarize(r->tp.spec.task, r->tp.spec.nclass, acc, sum);
-    free(acc);
-    return rc;
-}
-
-/* {"loss":..,"accuracy":..,...} for the version's metrics (NaN -> null). */
-static char *metrics_json(const HlEvalSummary *s)
-{
-    HlJsonWriter w;
-    hl_json_writer_init(&w);
-    hl_json_begin_object(&w);
-    const struct { const char *k; double v; } f[] = {
-        {"n", s->n}, {"loss", s->loss}, {"accuracy", s->accuracy},
-        {"precision", s->precision}, {"recall", s->recall}, {"f1_score", s->f1},
-        {"roc_auc", s->roc_auc}, {"rmse", s->rmse}, {"mae", s->mae}, {"r2", s->r2},
-    };
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
-        hl_json_key(&w, f[i].k);
-        if (isfinite(f[i].v))
-            hl_json_real(&w, f[i].v);
-        else
-            hl_json_null(&w);
-    }
-    hl_json_end_object(&w);
-    return hl_json_writer_finish(&w);
-}
-
-static int commit_round(HlRun *r, sqlite3 *db, int round, HlNode **pick, int m,
-                        const HlRoundOut *out, double acc, double seconds,
-                        const HlCatRoundPhase *phases, int nphases, hl_err *err)
-{
-    HlCatRoundNode *rn = calloc((size_t)(m ? m : 1), sizeof *rn);
-    if (!rn)
-        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-    int k = 0;
-    for (int i = 0; i < m; i++) {
-        if (!out->node[i].ok)
-            continue;
-        rn[k].node_id = pick[i]->id;
-        rn[k].node_name = pick[i]->name;
-        rn[k].rows = out->node[i].rows;
-        rn[k].loss_before = out->node[i].loss_before;
-        rn[k].loss_after = out->node[i].loss_after;
-        rn[k].duration_seconds = out->node[i].seconds;
-        k++;
-    }
-    HlCatRound cr = {
-        .round_number = round, .duration_seconds = seconds, .global_loss = out->loss,
-        .global_accuracy = acc, .learning_rate = r->tp.cfg.learning_rate,
-        .node_variance = out->node_variance, .privacy_epsilon = 0,
-        .dropped_nodes = out->dropped,
-        .communication_bytes = out->bytes_sent + out->bytes_received,
-        .nodes = rn, .nnodes = k, .phases = phases, .nphases = nphases,
-        .params = out->global, .nparams = (size_t)r->p,
-        .state = r->nstate ? r->state : NULL, .nstate = r->nstate,
-    };
-    for (int i = 0; i < m; i++)
-        if (!out->node[i].ok && pick[i]->id > 0) {
-            hl_err e1;
-            hl_err_clear(&e1);
-            hl_cat_node_failed(db, pick[i]->id, out->node[i].err.msg, &e1);
-        }
-    /* A shared in-memory catalog answers "locked" instead of waiting. */
-    int rc;
-    for (int tries = 0;; tries++) {
-        rc = hl_cat_round_commit(db, r->run_id, &cr, err);
-        if (rc == HELIOS_OK || tries >= 500 || !strstr(err->msg, "locked"))
-            break;
-        hl_err_clear(err);
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    free(rn);
-    return rc;
-}
-
-/* The rounds.  Returns the run's final status; *err says why it failed. */
-static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err *err)
-{
-    HlNode **pick = malloc(sizeof *pick * (size_t)r->nnodes);
-    HlRoundNode *rn = calloc((size_t)r->nnodes, sizeof *rn);
-    double *next = malloc(sizeof *next * (size_t)r->p);
-    HlRunStatus status = HL_RUN_COMPLETED;
-    double prev = NAN, best = INFINITY;
-    int since_best = 0;
-    memset(last, 0, sizeof *last);
-    last->loss = last->accuracy = NAN;
-    if (!pick || !rn || !next) {
-        hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-        status = HL_RUN_FAILED;
-        goto done;
-    }
-    double t_start = hl_now_seconds();
-    for (int round = r->first_round; round <= r->rounds; round++) {
-        if (atomic_load(&r->stop)) {
-            status = HL_RUN_STOPPED;
-            break;
-        }
-        double t0 = hl_now_seconds(), c0 = cpu_seconds();
-        int m = select_nodes(r, round, pick);
-        memset(rn, 0, sizeof *rn * (size_t)r->nnodes);
-        HlRoundIn in = {
-            .nodes = pick, .n = m, .round = round, .seed = r->seed, .global = r->params,
-            .p = r->p, .train_config = r->train_config, .agg = r->agg, .aggcfg = &r->aggcfg,
-            .agg_state = r->state, .weighted = r->weighted, .min_nodes = r->round_min,
-            .threads = hl_round_threads(),
-        };
-        HlRoundOut out = { .global = next, .node = rn };
-        if (hl_round_run(&in, &out, err) != HELIOS_OK) {
-            status = HL_RUN_FAILED;
-            break;
-        }
-        double c1 = cpu_seconds();
-        memcpy(r->params, next, sizeof *next * (size_t)r->p);
-        double acc = NAN, te = hl_now_seconds();
-        int final = round == r->rounds;
-        if (final || (r->val_freq > 0 && round % r->val_freq == 0)) {
-            HlEvalSummary s;
-            if (evaluate(r, r->params, &s, err) == HELIOS_OK) {
-                acc = s.accuracy;
-                *last = s;
-            }
-        }
-        double eval_s = hl_now_seconds() - te, c2 = cpu_seconds();
-        HlCatRoundPhase ph[3] = {
-            {HL_CAT_PHASE_LOCAL_TRAINING, out.train_seconds, c1 - c0, peak_memory(),
-             out.bytes_sent, out.bytes_received},
-            {HL_CAT_PHASE_AGGREGATION, out.aggregate_seconds, 0, peak_memory(), 0, 0},
-            {HL_CAT_PHASE_EVALUATION, eval_s, c2 - c1, peak_memory(), 0, 0},
-        };
-        double seconds = hl_now_seconds() - t0;
-        if (commit_round(r, db, round, pick, m, &out, acc, seconds, ph, 3, err) != HELIOS_OK) {
-            status = HL_RUN_FAILED;
-            break;
-        }
-        pthread_mutex_lock(&r->e->mu);
-        void (*progress)(void *, const char *, int, int, double, double, double) = r->e->progress;
-        void *parg = r->e->progress_arg;
-        pthread_mutex_unlock(&r->e->mu);
-        if (progress) {
-            double per_round = (hl_now_seconds() - t_start) / (round - r->first_round + 1);
-            progress(parg, r->model, round, r->rounds, out.loss, acc,
-                     per_round * (r->rounds - round));
-        }
-        /* Convergence on the global loss (engine.h). */
-        if (r->threshold > 0 && isfinite(prev) && fabs(prev - out.loss) < r->threshold) {
-            status = HL_RUN_CONVERGED;
-            if (!final) {
-                HlEvalSummary s;
-                if (evaluate(r, r->params, &s, err) == HELIOS_OK)
-                    *last = s;
-            }
-            break;
-        }
-        prev = out.loss;
-        if (out.loss < best) {
-            best = out.loss;
-            since_best = 0;
-        } else if (r->early_stop > 0 && ++since_best >= r->early_stop) {
-            status = HL_RUN_CONVERGED;
-            HlEvalSummary s;
-            if (!final && evaluate(r, r->params, &s, err) == HELIOS_OK)
-                *last = s;
-            break;
-        }
-    }
-done:
-    free(pick);
-    free(rn);
-    free(next);
-    return status;
-}
-
-static void *run_thread(void *arg)
-{
-    HlRun *r = arg;
-    hl_err err;
-    hl_err_clear(&err);
-    sqlite3 *db = NULL;
-    HlRunStatus status;
-    HlEvalSummary last;
-    memset(&last, 0, sizeof last);
-    if (sqlite3_open_v2(r->e->uri, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI,
-                        hl_clock_vfs()) != SQLITE_OK) {
-        hl_err_set(&err, HELIOS_IO, -1, "cannot open the catalog for training: %s",
-                   db ? sqlite3_errmsg(db) : "out of memory");
-        status = HL_RUN_FAILED;
-    } else {
-        sqlite3_busy_timeout(db, 10000);
-        status = run_rounds(r, db, &last, &err);
-    }
-    if (db) {
-        char *metrics = status == HL_RUN_COMPLETED || status == HL_RUN_CONVERGED
-                        ? metrics_json(&last) : NULL;
-        hl_err ferr;
-        hl_err_clear(&ferr);
-        if (hl_cat_run_finish(db, r->run_id, status, err.code ? err.msg : NULL, metrics, NULL,
-                              &ferr) != HELIOS_OK && status != HL_RUN_FAILED)
-            hl_cat_run_finish(db, r->run_id, HL_RUN_FAILED, ferr.msg, NULL, NULL, &ferr);
-        free(metrics);
-        sqlite3_close_v2(db);
-    }
-    char text[256];
-    switch (status) {
-    case HL_RUN_COMPLETED: snprintf(text, sizeof text, "completed"); break;
-    case HL_RUN_CONVERGED: snprintf(text, sizeof text, "converged"); break;
-    case HL_RUN_STOPPED: snprintf(text, sizeof text, "stopped"); break;
-    default: snprintf(text, sizeof text, "failed: %.240s", err.msg); break;
-    }
-    pthread_mutex_lock(&r->e->mu);
-    outcome_set(r->e, r->model_id, text);
-    r->done = 1;
-    pthread_cond_broadcast(&r->e->cv);
-    pthread_mutex_unlock(&r->e->mu);
-    return NULL;
-}
-
 /* ---- setup (the caller's thread) ---------------------------------------------- */
 
 /* Sends req to every node; responses into resp[] (cleared by the caller).
  * The first failure names its node. */
-static int ask_all(HlRun *r, const HlMsg *req, HlMsg *resp, hl_err *err)
+int hl_eng_ask_all(HlRun *r, const HlMsg *req, HlMsg *resp, hl_err *err)
 {
     for (int i = 0; i < r->nnodes; i++) {
         hl_err e1;
@@ -577,7 +246,7 @@ static int ask_all(HlRun *r, const HlMsg *req, HlMsg *resp, hl_err *err)
     return HELIOS_OK;
 }
 
-static int open_nodes(HlRun *r, sqlite3 *db, int64_t ws_id, hl_err *err)
+int hl_eng_open_nodes(HlRun *r, sqlite3 *db, int64_t ws_id, hl_err *err)
 {
     HlCatObj *v = NULL;
     int n = 0;
@@ -590,9 +259,9 @@ static int open_nodes(HlRun *r, sqlite3 *db, int64_t ws_id, hl_err *err)
         return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
     }
     for (int i = 0; i < n && rc == HELIOS_OK; i++) {
-        char *endpoint = opt_str(HL_OBJ_NODE, v[i].options, "endpoint");
-        char *database = opt_str(HL_OBJ_NODE, v[i].options, "database");
-        char *filter = opt_str(HL_OBJ_NODE, v[i].options, "data_filter");
+        char *endpoint = hl_eng_opt_str(HL_OBJ_NODE, v[i].options, "endpoint");
+        char *database = hl_eng_opt_str(HL_OBJ_NODE, v[i].options, "database");
+        char *filter = hl_eng_opt_str(HL_OBJ_NODE, v[i].options, "data_filter");
         if (endpoint && strcasecmp(endpoint, "local") != 0)
             rc = hl_err_set(err, HELIOS_NOTIMPL, -1,
                             "not implemented yet: node '%s' is remote (endpoint '%s'); remote nodes arrive with the network transport",
@@ -617,8 +286,8 @@ static int open_nodes(HlRun *r, sqlite3 *db, int64_t ws_id, hl_err *err)
 static int prepare_data(HlRun *r, const char *opts, HlEncoding *enc, char **plan_json,
                         hl_err *err)
 {
-    char *source = opt_str(HL_OBJ_MODEL, opts, "source");
-    char *target = opt_str(HL_OBJ_MODEL, opts, "target");
+    char *source = hl_eng_opt_str(HL_OBJ_MODEL, opts, "source");
+    char *target = hl_eng_opt_str(HL_OBJ_MODEL, opts, "target");
     char *feats = hl_opt_get(HL_OBJ_MODEL, opts, "features");
     HlJsonValue fv;
     hl_err je;
@@ -660,7 +329,7 @@ static int prepare_data(HlRun *r, const char *opts, HlEncoding *enc, char **plan
     req.source = source;
     req.columns = cols;
     req.ncolumns = ncol;
-    if ((rc = ask_all(r, &req, resp, err)) != HELIOS_OK)
+    if ((rc = hl_eng_ask_all(r, &req, resp, err)) != HELIOS_OK)
         goto done;
     if ((rc = hl_plan_kinds(resp, r->nnodes, ncol, kinds, err)) != HELIOS_OK)
         goto done;
@@ -668,7 +337,7 @@ static int prepare_data(HlRun *r, const char *opts, HlEncoding *enc, char **plan
         hl_msg_clear(&resp[i]);
     req.type = HL_MSG_STATS;
     req.kinds = kinds;
-    if ((rc = ask_all(r, &req, resp, err)) != HELIOS_OK)
+    if ((rc = hl_eng_ask_all(r, &req, resp, err)) != HELIOS_OK)
         goto done;
     if ((rc = hl_plan_encoding(opts, (const char *const *)cols, ncol, kinds, resp, r->nnodes,
                                enc, err)) != HELIOS_OK)
@@ -699,7 +368,7 @@ done:
 static int setup_nodes(HlRun *r, const char *opts, const char *plan_json, hl_err *err)
 {
     HlMsg *resp = calloc((size_t)r->nnodes, sizeof *resp);
-    char *source = opt_str(HL_OBJ_MODEL, opts, "source");
+    char *source = hl_eng_opt_str(HL_OBJ_MODEL, opts, "source");
     int rc = resp ? HELIOS_OK : hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
     if (rc == HELIOS_OK) {
         HlMsg req;
@@ -708,8 +377,8 @@ static int setup_nodes(HlRun *r, const char *opts, const char *plan_json, hl_err
         req.source = source;
         req.encoding = (char *)plan_json;
         req.seed = r->seed;
-        req.validation_split = opt_num(HL_OBJ_MODEL, opts, "validation_split", 0);
-        rc = ask_all(r, &req, resp, err);
+        req.validation_split = hl_eng_opt_num(HL_OBJ_MODEL, opts, "validation_split", 0);
+        rc = hl_eng_ask_all(r, &req, resp, err);
     }
     int64_t train_rows = 0;
     for (int i = 0; rc == HELIOS_OK && i < r->nnodes; i++) {
@@ -749,28 +418,29 @@ int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mod
     r->e = e;
     r->model_id = model_id;
     atomic_init(&r->stop, 0);
-    r->seed = (uint64_t)opt_num(HL_OBJ_MODEL, opts, "seed", 0);
-    r->rounds = (int)opt_num(HL_OBJ_MODEL, opts, "rounds", 10);
+    r->seed = (uint64_t)hl_eng_opt_num(HL_OBJ_MODEL, opts, "seed", 0);
+    r->rounds = (int)hl_eng_opt_num(HL_OBJ_MODEL, opts, "rounds", 10);
     r->first_round = 1;
-    r->weighted = opt_num(HL_OBJ_MODEL, opts, "weighted_aggregation", 1) != 0;
-    r->per_round = (int)opt_num(HL_OBJ_MODEL, opts, "nodes_per_round", 0);
-    r->fraction = opt_num(HL_OBJ_MODEL, opts, "fraction_per_round", 0);
-    r->threshold = opt_num(HL_OBJ_MODEL, opts, "convergence_threshold", 0);
-    r->early_stop = (int)opt_num(HL_OBJ_MODEL, opts, "early_stopping_rounds", 0);
-    r->val_freq = (int)opt_num(HL_OBJ_MODEL, opts, "validation_frequency", 1);
+    r->weighted = hl_eng_opt_num(HL_OBJ_MODEL, opts, "weighted_aggregation", 1) != 0;
+    r->per_round = (int)hl_eng_opt_num(HL_OBJ_MODEL, opts, "nodes_per_round", 0);
+    r->fraction = hl_eng_opt_num(HL_OBJ_MODEL, opts, "fraction_per_round", 0);
+    r->threshold = hl_eng_opt_num(HL_OBJ_MODEL, opts, "convergence_threshold", 0);
+    r->early_stop = (int)hl_eng_opt_num(HL_OBJ_MODEL, opts, "early_stopping_rounds", 0);
+    r->val_freq = (int)hl_eng_opt_num(HL_OBJ_MODEL, opts, "validation_frequency", 1);
     /* min_nodes: registered nodes needed to start; min_nodes_per_round:
      * answers needed for a round to count (default 1). */
-    r->min_nodes = (int)opt_num(HL_OBJ_WORKSPACE, ws_opts, "min_nodes", 1);
-    r->round_min = (int)opt_num(HL_OBJ_WORKSPACE, ws_opts, "min_nodes_per_round", 1);
-    r->aggcfg.server_learning_rate = opt_num(HL_OBJ_MODEL, opts, "server_learning_rate", 0.1);
-    r->aggcfg.beta1 = opt_num(HL_OBJ_MODEL, opts, "beta1", 0.9);
-    r->aggcfg.beta2 = opt_num(HL_OBJ_MODEL, opts, "beta2", 0.99);
-    r->aggcfg.tau = opt_num(HL_OBJ_MODEL, opts, "tau", 0.001);
-    r->aggcfg.trim_fraction = opt_num(HL_OBJ_MODEL, opts, "trim_fraction", 0.1);
-    r->aggcfg.byzantine = (int)opt_num(HL_OBJ_MODEL, opts, "byzantine_nodes", -1);
+    r->min_nodes = (int)hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "min_nodes", 1);
+    r->round_min = (int)hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "min_nodes_per_round", 1);
+    r->aggcfg.server_learning_rate =
+        hl_eng_opt_num(HL_OBJ_MODEL, opts, "server_learning_rate", 0.1);
+    r->aggcfg.beta1 = hl_eng_opt_num(HL_OBJ_MODEL, opts, "beta1", 0.9);
+    r->aggcfg.beta2 = hl_eng_opt_num(HL_OBJ_MODEL, opts, "beta2", 0.99);
+    r->aggcfg.tau = hl_eng_opt_num(HL_OBJ_MODEL, opts, "tau", 0.001);
+    r->aggcfg.trim_fraction = hl_eng_opt_num(HL_OBJ_MODEL, opts, "trim_fraction", 0.1);
+    r->aggcfg.byzantine = (int)hl_eng_opt_num(HL_OBJ_MODEL, opts, "byzantine_nodes", -1);
 
-    char *aggname = opt_str(HL_OBJ_MODEL, opts, "aggregation");
-    char *algorithm = opt_str(HL_OBJ_MODEL, opts, "algorithm");
+    char *aggname = hl_eng_opt_str(HL_OBJ_MODEL, opts, "aggregation");
+    char *algorithm = hl_eng_opt_str(HL_OBJ_MODEL, opts, "algorithm");
     HlEncoding enc;
     memset(&enc, 0, sizeof enc);
     char *plan_json = NULL;
@@ -786,7 +456,7 @@ int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mod
                         "not implemented yet: algorithm '%s' (federated trees arrive in a later release); use logistic_regression, linear_regression or neural_network",
                         algorithm);
     if (rc == HELIOS_OK)
-        rc = open_nodes(r, db, ws_id, err);
+        rc = hl_eng_open_nodes(r, db, ws_id, err);
     if (rc == HELIOS_OK && r->nnodes < r->min_nodes)
         rc = hl_err_set(err, HELIOS_ERROR, -1,
                         "training needs at least %d nodes (the workspace's min_nodes) and %d %s registered",
@@ -850,7 +520,7 @@ int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mod
         pthread_mutex_lock(&e->mu);
         r->next = e->runs;
         e->runs = r;
-        if (pthread_create(&r->thread, NULL, run_thread, r) != 0) {
+        if (pthread_create(&r->thread, NULL, hl_eng_run_thread, r) != 0) {
             e->runs = r->next;
             rc = hl_err_set(err, HELIOS_ERROR, -1, "cannot start the training thread");
         }
@@ -862,158 +532,5 @@ int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mod
     hl_enc_clear(&enc);
     if (rc != HELIOS_OK)
         run_free(r);
-    return rc;
-}
-
-/* ---- evaluation of a trained version (federated_evaluate) ----------------------- */
-
-/* Writes one summary as JSON members into w (NaN -> null). */
-static void summary_members(HlJsonWriter *w, const HlEvalSummary *s, HlTask task)
-{
-    const struct { const char *k; double v; int regression; } f[] = {
-        {"rows", s->n, 2}, {"loss", s->loss, 2}, {"accuracy", s->accuracy, 0},
-        {"precision", s->precision, 0}, {"recall", s->recall, 0}, {"f1_score", s->f1, 0},
-        {"roc_auc", s->roc_auc, 0}, {"rmse", s->rmse, 1}, {"mae", s->mae, 1}, {"r2", s->r2, 1},
-    };
-    int regression = task == HL_TASK_REGRESSION;
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
-        if (f[i].regression != 2 && f[i].regression != regression)
-            continue;
-        hl_json_key(w, f[i].k);
-        if (isfinite(f[i].v))
-            hl_json_real(w, f[i].v);
-        else
-            hl_json_null(w);
-    }
-}
-
-int hl_engine_evaluate(HlEngine *e, sqlite3 *db, int64_t model_id, int64_t ws_id,
-                       const char *table, char **json_out, hl_err *err)
-{
-    HlCatVersion v = {0};
-    HlCatRun run = {0};
-    HlEncoding enc;
-    HlRun r;
-    HlMsg *resp = NULL;
-    double *acc = NULL, *one = NULL;
-    memset(&enc, 0, sizeof enc);
-    memset(&r, 0, sizeof r);
-    r.e = e;
-    *json_out = NULL;
-    int rc = hl_cat_version_get(db, model_id, 0, NULL, &v, err);
-    if (rc == HELIOS_OK && (!v.plan || !v.spec || !v.params))
-        rc = hl_err_set(err, HELIOS_ERROR, -1, "version %lld has no parameters to evaluate",
-                        (long long)v.version);
-    if (rc == HELIOS_OK)
-        rc = hl_enc_parse(v.plan, &enc, err);
-    if (rc == HELIOS_OK)
-        rc = hl_plan_train_parse(v.spec, &r.tp, err);
-    if (rc == HELIOS_OK && !(r.train_config = strdup(v.spec)))
-        rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-    /* The held-out rows of training: the same seed and split as the run. */
-    double split = 0;
-    char *source = NULL;
-    if (rc == HELIOS_OK && !table && v.run_id > 0) {
-        if (hl_cat_run_get(db, v.run_id, &run, err) == HELIOS_OK) {
-            r.seed = (uint64_t)opt_num(HL_OBJ_MODEL, run.options, "seed", 0);
-            split = opt_num(HL_OBJ_MODEL, run.options, "validation_split", 0);
-            source = opt_str(HL_OBJ_MODEL, run.options, "source");
-        } else
-            hl_err_clear(err);      /* without the run: all rows, no split */
-    }
-    if (rc == HELIOS_OK) {
-        if (table) {
-            r.nodes = calloc(1, sizeof *r.nodes);
-            if (!r.nodes)
-                rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-            else if (!(r.nodes[0] = hl_local_node_new(0, table, e->uri, NULL, err)))
-                rc = err->code ? err->code : HELIOS_NOMEM;
-            else
-                r.nnodes = 1;
-        } else
-            rc = open_nodes(&r, db, ws_id, err);
-    }
-    if (rc == HELIOS_OK && r.nnodes == 0)
-        rc = hl_err_set(err, HELIOS_ERROR, -1, "the model's workspace has no nodes to evaluate on");
-    if (rc == HELIOS_OK && !(resp = calloc((size_t)r.nnodes, sizeof *resp)))
-        rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-    char *plan = rc == HELIOS_OK ? hl_enc_to_json(&enc) : NULL;
-    if (rc == HELIOS_OK && !plan)
-        rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-    if (rc == HELIOS_OK) {
-        HlMsg req;
-        memset(&req, 0, sizeof req);
-        req.type = HL_MSG_SETUP;
-        req.source = table ? (char *)table : source;
-        req.encoding = plan;
-        req.seed = r.seed;
-        req.validation_split = split;
-        rc = ask_all(&r, &req, resp, err);
-        for (int i = 0; rc == HELIOS_OK && i < r.nnodes; i++)
-            r.has_valid |= resp[i].rows_valid > 0;
-    }
-    int size = hl_eval_size(r.tp.spec.task, r.tp.spec.nclass);
-    if (rc == HELIOS_OK && (!(acc = calloc((size_t)size, sizeof *acc))
-                            || !(one = calloc((size_t)size, sizeof *one))))
-        rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-    HlJsonWriter w;
-    hl_json_writer_init(&w);
-    hl_json_begin_object(&w);
-    hl_json_key(&w, "per_node");
-    hl_json_begin_object(&w);
-    for (int i = 0; rc == HELIOS_OK && i < r.nnodes; i++) {
-        HlMsg req, out;
-        memset(&req, 0, sizeof req);
-        memset(&out, 0, sizeof out);
-        req.type = HL_MSG_EVAL;
-        req.train_config = r.train_config;
-        req.params = v.params;
-        req.nparams = (int)v.nparams;
-        /* held-out rows when training kept some, else all of them */
-        req.eval_split = r.has_valid ? 1 : 2;
-        rc = r.nodes[i]->ops->exchange(r.nodes[i], &req, &out, err);
-        if (rc == HELIOS_OK && out.nmetrics == size) {
-            HlEvalSummary s;
-            hl_eval_merge(acc, out.metrics, size);
-            hl_eval_summarize(r.tp.spec.task, r.tp.spec.nclass, out.metrics, &s);
-            hl_json_key(&w, r.nodes[i]->name);
-            hl_json_begin_object(&w);
-            summary_members(&w, &s, r.tp.spec.task);
-            hl_json_end_object(&w);
-        }
-        hl_msg_clear(&out);
-    }
-    hl_json_end_object(&w);
-    if (rc == HELIOS_OK) {
-        HlEvalSummary s;
-        hl_eval_summarize(r.tp.spec.task, r.tp.spec.nclass, acc, &s);
-        hl_json_key(&w, "metrics");
-        hl_json_begin_object(&w);
-        summary_members(&w, &s, r.tp.spec.task);
-        hl_json_end_object(&w);
-        hl_json_key(&w, "rows_are");
-        hl_json_string(&w, table ? "the table" : r.has_valid ? "held out" : "all");
-        hl_json_key(&w, "version");
-        hl_json_int(&w, v.version);
-    }
-    hl_json_end_object(&w);
-    if (rc == HELIOS_OK && !(*json_out = hl_json_writer_finish(&w)))
-        rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-    hl_json_writer_clear(&w);
-    for (int i = 0; resp && i < r.nnodes; i++)
-        hl_msg_clear(&resp[i]);
-    free(resp);
-    free(acc);
-    free(one);
-    free(plan);
-    free(source);
-    for (int i = 0; i < r.nnodes; i++)
-        if (r.nodes[i])
-            r.nodes[i]->ops->close(r.nodes[i]);
-    free(r.nodes);
-    free(r.train_config);
-    hl_enc_clear(&enc);
-    hl_cat_run_clear(&run);
-    hl_cat_version_clear(&v);
     return rc;
 }

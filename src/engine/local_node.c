@@ -2,7 +2,7 @@
  * local_node.c - see local_node.h: an in-process node over its own SQLite
  * data.  The phases are one function each (node_schema, node_stats,
  * node_setup, node_train, node_eval); what they share is finding the table
- * and building its queries.
+ * (node_table.c) and building its queries.
  */
 #include "partition.h"
 #include "local_node.h"
@@ -10,13 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <sqlite3.h>
 
 #include "encode.h"
 #include "eval.h"
 #include "helios.h"
+#include "node_table.h"
 #include "plan.h"
 #include "rng.h"
 #include "train.h"
@@ -29,30 +29,6 @@ typedef struct Local {
     int n, ntrain, d;
     int ready;
 } Local;
-
-/* The table a request's columns live in. */
-typedef struct Table {
-    char *name;                 /* as the schema spells it */
-    int is_view;
-    char **decl;                /* declared type of each requested column */
-    int ncols;
-} Table;
-
-static void table_clear(Table *t)
-{
-    for (int i = 0; t->decl && i < t->ncols; i++)
-        free(t->decl[i]);
-    free(t->decl);
-    free(t->name);
-    memset(t, 0, sizeof *t);
-}
-
-static void free_strings(char **s, int n)
-{
-    for (int i = 0; s && i < n; i++)
-        free(s[i]);
-    free(s);
-}
 
 /* ---- the connection and its queries ----------------------------------------- */
 
@@ -103,7 +79,7 @@ static sqlite3_stmt *prepare(sqlite3 *db, const HlNode *node, sqlite3_str *s, hl
 
 /* Appends ` FROM "table" WHERE (filter) AND "col" IS NOT NULL ...` for the
  * NULL-terminated list of columns that must not be NULL. */
-static void from_where(sqlite3_str *s, const Local *l, const Table *t, const char *nn1,
+static void from_where(sqlite3_str *s, const Local *l, const HlNodeTable *t, const char *nn1,
                        const char *nn2)
 {
     const char *sep = " WHERE ";
@@ -118,201 +94,6 @@ static void from_where(sqlite3_str *s, const Local *l, const Table *t, const cha
     }
     if (nn2)
         sqlite3_str_appendf(s, "%s\"%w\" IS NOT NULL", sep, nn2);
-}
-
-/* ---- finding the table ---------------------------------------------------------- */
-
-/* The tables and views of the database (not sqlite_*), by name. */
-static int list_tables(sqlite3 *db, const HlNode *node, char ***names, int **views, int *n,
-                       hl_err *err)
-{
-    sqlite3_stmt *st = NULL;
-    int cap = 0, rc;
-    *names = NULL;
-    *views = NULL;
-    *n = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT name, type = 'view' FROM sqlite_master WHERE type IN ('table', 'view')"
-                           " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-                           " AND name NOT LIKE 'hl\\_%' ESCAPE '\\' ORDER BY name",
-                           -1, &st, NULL) != SQLITE_OK) {
-        hl_err_set(err, HELIOS_ERROR, -1, "node '%s': %s", node->name, sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-        return HELIOS_ERROR;
-    }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            int ncap = cap ? 2 * cap : 8;
-            char **nn = realloc(*names, (size_t)ncap * sizeof *nn);
-            int *nv = nn ? realloc(*views, (size_t)ncap * sizeof *nv) : NULL;
-            if (nn)
-                *names = nn;
-            if (nv)
-                *views = nv;
-            if (!nn || !nv)
-                break;
-            cap = ncap;
-        }
-        if (!((*names)[*n] = strdup((const char *)sqlite3_column_text(st, 0))))
-            break;
-        (*views)[(*n)++] = sqlite3_column_int(st, 1);
-    }
-    sqlite3_finalize(st);
-    if (rc == SQLITE_DONE)
-        return HELIOS_OK;
-    if (rc == SQLITE_ROW)
-        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-    return hl_err_set(err, HELIOS_ERROR, -1, "node '%s': %s", node->name, sqlite3_errmsg(db));
-}
-
-/* How many of cols[0..n) table `name` lacks (matched case-insensitively,
- * as SQL does), their names quoted into missing; decl (when not NULL)
- * receives the declared types of the others.  -1 when out of memory. */
-static int table_lacks(sqlite3 *db, const char *name, const char *const *cols, int n,
-                       char **decl, char *missing, size_t msize)
-{
-    sqlite3_stmt *st = NULL;
-    int lack = 0;
-    char *found = calloc((size_t)(n > 0 ? n : 1), 1);
-    if (!found)
-        return -1;
-    if (sqlite3_prepare_v2(db, "SELECT name, type FROM pragma_table_info(?1)", -1, &st, NULL)
-        != SQLITE_OK) {
-        free(found);
-        return -1;
-    }
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *col = (const char *)sqlite3_column_text(st, 0);
-        const char *type = (const char *)sqlite3_column_text(st, 1);
-        for (int i = 0; col && i < n; i++) {
-            if (!found[i] && strcasecmp(col, cols[i]) == 0) {
-                found[i] = 1;
-                if (decl)
-                    decl[i] = strdup(type ? type : "");
-            }
-        }
-    }
-    sqlite3_finalize(st);
-    if (missing && msize)
-        missing[0] = 0;
-    for (int i = 0; i < n; i++) {
-        if (found[i])
-            continue;
-        if (missing) {
-            size_t len = strlen(missing);
-            snprintf(missing + len, msize - len, "%s'%s'", lack ? ", " : "", cols[i]);
-        }
-        lack++;
-    }
-    free(found);
-    return lack;
-}
-
-static int find_name(char *const *names, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcasecmp(names[i], name) == 0)
-            return i;
-    return -1;
-}
-
-static void join_names(char *buf, size_t size, char *const *names, int n)
-{
-    buf[0] = 0;
-    for (int i = 0; i < n; i++) {
-        size_t len = strlen(buf);
-        snprintf(buf + len, size - len, "%s'%s'", i ? ", " : "", names[i]);
-    }
-    if (n == 0)
-        snprintf(buf, size, "none");
-}
-
-static int resolve_source(sqlite3 *db, const HlNode *node, const char *source,
-                          const char *const *cols, int ncols, char **names, int *views,
-                          int ntables, Table *t, hl_err *err)
-{
-    char missing[256], list[256];
-    int k = find_name(names, ntables, source), lack;
-    if (k < 0) {
-        join_names(list, sizeof list, names, ntables);
-        return hl_err_set(err, HELIOS_NOTFOUND, -1, "node '%s' has no table '%s' (tables: %s)",
-                          node->name, source, list);
-    }
-    lack = table_lacks(db, names[k], cols, ncols, t->decl, missing, sizeof missing);
-    if (lack < 0)
-        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-    if (lack > 0)
-        return hl_err_set(err, HELIOS_NOTFOUND, -1, "table '%s' at node '%s' has no column%s %s",
-                          names[k], node->name, lack > 1 ? "s" : "", missing);
-    t->is_view = views[k];
-    return (t->name = strdup(names[k])) ? HELIOS_OK
-                                        : hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-}
-
-static int resolve_any(sqlite3 *db, const HlNode *node, const char *const *cols, int ncols,
-                       char **names, int *views, int ntables, Table *t, hl_err *err)
-{
-    char why[384] = "", missing[128], collist[160], list[256];
-    char **fit = calloc((size_t)(ntables > 0 ? ntables : 1), sizeof *fit);
-    int nfit = 0, rc = HELIOS_OK, idx = -1;
-    if (!fit)
-        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-    for (int i = 0; i < ntables; i++) {
-        int lack = table_lacks(db, names[i], cols, ncols, NULL, missing, sizeof missing);
-        if (lack < 0) {
-            free(fit);
-            return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-        }
-        if (lack == 0) {
-            fit[nfit++] = names[i];
-            idx = i;
-        } else {
-            size_t len = strlen(why);
-            snprintf(why + len, sizeof why - len, "%s'%s' lacks %s", len ? "; " : "", names[i],
-                     missing);
-        }
-    }
-    join_names(collist, sizeof collist, (char *const *)cols, ncols);
-    if (nfit == 0)
-        rc = hl_err_set(err, HELIOS_NOTFOUND, -1,
-                        "no table at node '%s' has all of the columns %s (%s)", node->name,
-                        collist, ntables ? why : "the database has no tables");
-    else if (nfit > 1) {
-        join_names(list, sizeof list, fit, nfit);
-        rc = hl_err_set(err, HELIOS_ERROR, -1,
-                        "several tables at node '%s' have all of the columns %s: %s; set the model's source option",
-                        node->name, collist, list);
-    }
-    free(fit);
-    if (rc != HELIOS_OK)
-        return rc;
-    return resolve_source(db, node, names[idx], cols, ncols, names, views, ntables, t, err);
-}
-
-/* The table of the request: `source` when given, else the one table that
- * has every column (node.h). */
-static int resolve_table(sqlite3 *db, const HlNode *node, const char *source,
-                         const char *const *cols, int ncols, Table *t, hl_err *err)
-{
-    char **names;
-    int *views, ntables, rc;
-    memset(t, 0, sizeof *t);
-    if (ncols < 1)
-        return hl_err_set(err, HELIOS_ERROR, -1, "node '%s': no columns requested", node->name);
-    if (!(t->decl = calloc((size_t)ncols, sizeof *t->decl)))
-        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-    t->ncols = ncols;
-    rc = list_tables(db, node, &names, &views, &ntables, err);
-    if (rc == HELIOS_OK)
-        rc = source && *source
-                 ? resolve_source(db, node, source, cols, ncols, names, views, ntables, t, err)
-                 : resolve_any(db, node, cols, ncols, names, views, ntables, t, err);
-    free_strings(names, ntables);
-    free(views);
-    if (rc != HELIOS_OK)
-        table_clear(t);
-    return rc;
 }
 
 /* ---- SCHEMA ------------------------------------------------------------------------ */
@@ -334,8 +115,8 @@ static HlColKind declared_kind(const char *decl)
 }
 
 /* kinds, nonnull (count of non-NULL values) and rows of every column. */
-static int scan_kinds(sqlite3 *db, const HlNode *node, const Table *t, const char *const *cols,
-                      int ncols, HlMsg *resp, hl_err *err)
+static int scan_kinds(sqlite3 *db, const HlNode *node, const HlNodeTable *t,
+                      const char *const *cols, int ncols, HlMsg *resp, hl_err *err)
 {
     sqlite3_str *s = sqlite3_str_new(db);
     sqlite3_stmt *st;
@@ -373,9 +154,9 @@ static int scan_kinds(sqlite3 *db, const HlNode *node, const Table *t, const cha
 
 static int node_schema(HlNode *node, sqlite3 *db, const HlMsg *req, HlMsg *resp, hl_err *err)
 {
-    Table t;
+    HlNodeTable t;
     const char *const *cols = (const char *const *)req->columns;
-    int rc = resolve_table(db, node, req->source, cols, req->ncolumns, &t, err);
+    int rc = hl_node_table_find(db, node, req->source, cols, req->ncolumns, &t, err);
     if (rc != HELIOS_OK)
         return rc;
     rc = scan_kinds(db, node, &t, cols, req->ncolumns, resp, err);
@@ -383,7 +164,7 @@ static int node_schema(HlNode *node, sqlite3 *db, const HlMsg *req, HlMsg *resp,
         resp->table = t.name;
         t.name = NULL;
     }
-    table_clear(&t);
+    hl_node_table_clear(&t);
     return rc;
 }
 
@@ -463,7 +244,7 @@ static int counts_finish(Value *v, int n, int cap, HlCounts *out)
 }
 
 /* The value counts of column col over the rows whose target is not NULL. */
-static int value_counts(sqlite3 *db, const HlNode *node, const Table *t, const char *col,
+static int value_counts(sqlite3 *db, const HlNode *node, const HlNodeTable *t, const char *col,
                         const char *target, int cap, HlCounts *out, hl_err *err)
 {
     sqlite3_str *s = sqlite3_str_new(db);
@@ -505,8 +286,8 @@ static int value_counts(sqlite3 *db, const HlNode *node, const Table *t, const c
 
 /* nonnull, sums and sums of squares of the numeric columns; nonnull of
  * the others; rows and rows_skipped. */
-static int scan_sums(sqlite3 *db, const HlNode *node, const Table *t, const char *const *cols,
-                     int ncols, HlMsg *resp, hl_err *err)
+static int scan_sums(sqlite3 *db, const HlNode *node, const HlNodeTable *t,
+                     const char *const *cols, int ncols, HlMsg *resp, hl_err *err)
 {
     sqlite3_str *s = sqlite3_str_new(db);
     sqlite3_stmt *st;
@@ -555,9 +336,9 @@ static int scan_sums(sqlite3 *db, const HlNode *node, const Table *t, const char
 
 static int node_stats(HlNode *node, sqlite3 *db, const HlMsg *req, HlMsg *resp, hl_err *err)
 {
-    Table t;
+    HlNodeTable t;
     const char *const *cols = (const char *const *)req->columns;
-    int n = req->ncolumns, rc = resolve_table(db, node, req->source, cols, n, &t, err);
+    int n = req->ncolumns, rc = hl_node_table_find(db, node, req->source, cols, n, &t, err);
     if (rc != HELIOS_OK)
         return rc;
     if (req->kinds) {
@@ -585,7 +366,7 @@ static int node_stats(HlNode *node, sqlite3 *db, const HlMsg *req, HlMsg *resp, 
                               target ? HL_STATS_MAX_LABELS : HL_STATS_MAX_VALUES,
                               &resp->vocab[i], err);
     }
-    table_clear(&t);
+    hl_node_table_clear(&t);
     return rc;
 }
 
@@ -600,7 +381,7 @@ static void local_drop_rows(Local *l)
     l->ready = 0;
 }
 
-static int64_t count_rows(sqlite3 *db, const HlNode *node, const Table *t, hl_err *err)
+static int64_t count_rows(sqlite3 *db, const HlNode *node, const HlNodeTable *t, hl_err *err)
 {
     sqlite3_str *s = sqlite3_str_new(db);
     sqlite3_stmt *st;
@@ -635,7 +416,7 @@ static void reverse_rows(double *x, double *y, int d, int from, int to)
 /* Reads, encodes and splits the rows.  Training rows fill the buffers from
  * the front, validation rows from the back (in reverse), so no second copy
  * is ever needed; the back block is then turned round and moved down. */
-static int load_rows(sqlite3 *db, const HlNode *node, const Table *t, const HlEncoding *e,
+static int load_rows(sqlite3 *db, const HlNode *node, const HlNodeTable *t, const HlEncoding *e,
                      const HlMsg *req, int64_t cap, HlMsg *resp, hl_err *err)
 {
     Local *l = node->impl;
@@ -705,7 +486,7 @@ static int node_setup(HlNode *node, sqlite3 *db, const HlMsg *req, HlMsg *resp, 
 {
     Local *l = node->impl;
     HlEncoding e;
-    Table t;
+    HlNodeTable t;
     char **cols;
     int64_t cap;
     int rc = hl_enc_parse(req->encoding, &e, err);
@@ -719,7 +500,7 @@ static int node_setup(HlNode *node, sqlite3 *db, const HlMsg *req, HlMsg *resp, 
     for (int i = 0; i < e.nfeat; i++)
         cols[i] = e.f[i].name;
     cols[e.nfeat] = e.target;
-    rc = resolve_table(db, node, req->source, (const char *const *)cols, e.nfeat + 1, &t, err);
+    rc = hl_node_table_find(db, node, req->source, (const char *const *)cols, e.nfeat + 1, &t, err);
     free(cols);
     if (rc == HELIOS_OK) {
         /* one read transaction: the count and the rows see the same data */
@@ -733,7 +514,7 @@ static int node_setup(HlNode *node, sqlite3 *db, const HlMsg *req, HlMsg *resp, 
         else
             rc = load_rows(db, node, &t, &e, req, cap, resp, err);
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-        table_clear(&t);
+        hl_node_table_clear(&t);
     }
     hl_enc_clear(&e);
     if (rc != HELIOS_OK) {

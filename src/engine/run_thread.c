@@ -1,0 +1,319 @@
+/*
+ * run_thread.c - the round loop of a training run, on the run's own thread
+ * (see engine.h for its numbers: global loss, accuracy, convergence).
+ *
+ * Each round is committed to the catalog, on the thread's own connection,
+ * before the next begins; STOP is read between rounds.  When the loop ends
+ * the run's status is recorded in the catalog and in the engine's
+ * outcomes, and the run is marked done for reap() to join.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "clock.h"
+#include "engine_int.h"
+#include "eval.h"
+#include "helios.h"
+#include "json.h"
+#include "rng.h"
+#include "round.h"
+#include "runs.h"
+
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int64_t peak_memory(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (int64_t)ru.ru_maxrss * 1024;
+}
+
+/* Which nodes take part in round `round`: all, or a seeded sample kept in
+ * node order.  Returns how many were chosen into pick[]. */
+static int select_nodes(const HlRun *r, int round, HlNode **pick)
+{
+    int k = r->nnodes;
+    if (r->per_round > 0 && r->per_round < k)
+        k = r->per_round;
+    else if (r->fraction > 0 && r->fraction < 1)
+        k = (int)ceil(r->fraction * r->nnodes);
+    if (k >= r->nnodes) {
+        memcpy(pick, r->nodes, sizeof *pick * (size_t)r->nnodes);
+        return r->nnodes;
+    }
+    uint32_t *idx = malloc(sizeof *idx * (size_t)r->nnodes);
+    char *chosen = calloc((size_t)r->nnodes, 1);
+    if (!idx || !chosen) {
+        free(idx);
+        free(chosen);
+        memcpy(pick, r->nodes, sizeof *pick * (size_t)r->nnodes);
+        return r->nnodes;
+    }
+    for (int i = 0; i < r->nnodes; i++)
+        idx[i] = (uint32_t)i;
+    HlRng rng;
+    hl_rng_seed(&rng, r->seed, (uint64_t)round, 0, HL_RNG_SELECT);
+    hl_rng_shuffle(&rng, idx, (size_t)r->nnodes);
+    for (int i = 0; i < k; i++)
+        chosen[idx[i]] = 1;
+    int m = 0;
+    for (int i = 0; i < r->nnodes; i++)
+        if (chosen[i])
+            pick[m++] = r->nodes[i];
+    free(idx);
+    free(chosen);
+    return m;
+}
+
+/* Evaluates params at every node (validation rows, or training rows when
+ * there are none) and summarizes the merged counts. */
+static int evaluate(HlRun *r, const double *params, HlEvalSummary *sum, hl_err *err)
+{
+    int size = hl_eval_size(r->tp.spec.task, r->tp.spec.nclass);
+    double *acc = calloc((size_t)size, sizeof *acc);
+    if (!acc)
+        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    int rc = HELIOS_OK;
+    for (int i = 0; i < r->nnodes && rc == HELIOS_OK; i++) {
+        HlMsg req, resp;
+        memset(&req, 0, sizeof req);
+        memset(&resp, 0, sizeof resp);
+        req.type = HL_MSG_EVAL;
+        req.train_config = r->train_config;
+        req.params = (double *)params;
+        req.nparams = r->p;
+        req.eval_split = r->has_valid ? 1 : 0;
+        hl_err e1;
+        hl_err_clear(&e1);
+        if (r->nodes[i]->ops->exchange(r->nodes[i], &req, &resp, &e1) == HELIOS_OK
+            && resp.nmetrics == size)
+            hl_eval_merge(acc, resp.metrics, size);
+        hl_msg_clear(&resp);
+    }
+    hl_eval_summarize(r->tp.spec.task, r->tp.spec.nclass, acc, sum);
+    free(acc);
+    return rc;
+}
+
+/* {"loss":..,"accuracy":..,...} for the version's metrics (NaN -> null). */
+static char *metrics_json(const HlEvalSummary *s)
+{
+    HlJsonWriter w;
+    hl_json_writer_init(&w);
+    hl_json_begin_object(&w);
+    const struct { const char *k; double v; } f[] = {
+        {"n", s->n}, {"loss", s->loss}, {"accuracy", s->accuracy},
+        {"precision", s->precision}, {"recall", s->recall}, {"f1_score", s->f1},
+        {"roc_auc", s->roc_auc}, {"rmse", s->rmse}, {"mae", s->mae}, {"r2", s->r2},
+    };
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        hl_json_key(&w, f[i].k);
+        if (isfinite(f[i].v))
+            hl_json_real(&w, f[i].v);
+        else
+            hl_json_null(&w);
+    }
+    hl_json_end_object(&w);
+    return hl_json_writer_finish(&w);
+}
+
+static int commit_round(HlRun *r, sqlite3 *db, int round, HlNode **pick, int m,
+                        const HlRoundOut *out, double acc, double seconds,
+                        const HlCatRoundPhase *phases, int nphases, hl_err *err)
+{
+    HlCatRoundNode *rn = calloc((size_t)(m ? m : 1), sizeof *rn);
+    if (!rn)
+        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    int k = 0;
+    for (int i = 0; i < m; i++) {
+        if (!out->node[i].ok)
+            continue;
+        rn[k].node_id = pick[i]->id;
+        rn[k].node_name = pick[i]->name;
+        rn[k].rows = out->node[i].rows;
+        rn[k].loss_before = out->node[i].loss_before;
+        rn[k].loss_after = out->node[i].loss_after;
+        rn[k].duration_seconds = out->node[i].seconds;
+        k++;
+    }
+    HlCatRound cr = {
+        .round_number = round, .duration_seconds = seconds, .global_loss = out->loss,
+        .global_accuracy = acc, .learning_rate = r->tp.cfg.learning_rate,
+        .node_variance = out->node_variance, .privacy_epsilon = 0,
+        .dropped_nodes = out->dropped,
+        .communication_bytes = out->bytes_sent + out->bytes_received,
+        .nodes = rn, .nnodes = k, .phases = phases, .nphases = nphases,
+        .params = out->global, .nparams = (size_t)r->p,
+        .state = r->nstate ? r->state : NULL, .nstate = r->nstate,
+    };
+    for (int i = 0; i < m; i++)
+        if (!out->node[i].ok && pick[i]->id > 0) {
+            hl_err e1;
+            hl_err_clear(&e1);
+            hl_cat_node_failed(db, pick[i]->id, out->node[i].err.msg, &e1);
+        }
+    /* A shared in-memory catalog answers "locked" instead of waiting. */
+    int rc;
+    for (int tries = 0;; tries++) {
+        rc = hl_cat_round_commit(db, r->run_id, &cr, err);
+        if (rc == HELIOS_OK || tries >= 500 || !strstr(err->msg, "locked"))
+            break;
+        hl_err_clear(err);
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    free(rn);
+    return rc;
+}
+
+/* The rounds.  Returns the run's final status; *err says why it failed. */
+static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err *err)
+{
+    HlNode **pick = malloc(sizeof *pick * (size_t)r->nnodes);
+    HlRoundNode *rn = calloc((size_t)r->nnodes, sizeof *rn);
+    double *next = malloc(sizeof *next * (size_t)r->p);
+    HlRunStatus status = HL_RUN_COMPLETED;
+    double prev = NAN, best = INFINITY;
+    int since_best = 0;
+    memset(last, 0, sizeof *last);
+    last->loss = last->accuracy = NAN;
+    if (!pick || !rn || !next) {
+        hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+        status = HL_RUN_FAILED;
+        goto done;
+    }
+    double t_start = hl_now_seconds();
+    for (int round = r->first_round; round <= r->rounds; round++) {
+        if (atomic_load(&r->stop)) {
+            status = HL_RUN_STOPPED;
+            break;
+        }
+        double t0 = hl_now_seconds(), c0 = cpu_seconds();
+        int m = select_nodes(r, round, pick);
+        memset(rn, 0, sizeof *rn * (size_t)r->nnodes);
+        HlRoundIn in = {
+            .nodes = pick, .n = m, .round = round, .seed = r->seed, .global = r->params,
+            .p = r->p, .train_config = r->train_config, .agg = r->agg, .aggcfg = &r->aggcfg,
+            .agg_state = r->state, .weighted = r->weighted, .min_nodes = r->round_min,
+            .threads = hl_round_threads(),
+        };
+        HlRoundOut out = { .global = next, .node = rn };
+        if (hl_round_run(&in, &out, err) != HELIOS_OK) {
+            status = HL_RUN_FAILED;
+            break;
+        }
+        double c1 = cpu_seconds();
+        memcpy(r->params, next, sizeof *next * (size_t)r->p);
+        double acc = NAN, te = hl_now_seconds();
+        int final = round == r->rounds;
+        if (final || (r->val_freq > 0 && round % r->val_freq == 0)) {
+            HlEvalSummary s;
+            if (evaluate(r, r->params, &s, err) == HELIOS_OK) {
+                acc = s.accuracy;
+                *last = s;
+            }
+        }
+        double eval_s = hl_now_seconds() - te, c2 = cpu_seconds();
+        HlCatRoundPhase ph[3] = {
+            {HL_CAT_PHASE_LOCAL_TRAINING, out.train_seconds, c1 - c0, peak_memory(),
+             out.bytes_sent, out.bytes_received},
+            {HL_CAT_PHASE_AGGREGATION, out.aggregate_seconds, 0, peak_memory(), 0, 0},
+            {HL_CAT_PHASE_EVALUATION, eval_s, c2 - c1, peak_memory(), 0, 0},
+        };
+        double seconds = hl_now_seconds() - t0;
+        if (commit_round(r, db, round, pick, m, &out, acc, seconds, ph, 3, err) != HELIOS_OK) {
+            status = HL_RUN_FAILED;
+            break;
+        }
+        pthread_mutex_lock(&r->e->mu);
+        void (*progress)(void *, const char *, int, int, double, double, double) = r->e->progress;
+        void *parg = r->e->progress_arg;
+        pthread_mutex_unlock(&r->e->mu);
+        if (progress) {
+            double per_round = (hl_now_seconds() - t_start) / (round - r->first_round + 1);
+            progress(parg, r->model, round, r->rounds, out.loss, acc,
+                     per_round * (r->rounds - round));
+        }
+        /* Convergence on the global loss (engine.h). */
+        if (r->threshold > 0 && isfinite(prev) && fabs(prev - out.loss) < r->threshold) {
+            status = HL_RUN_CONVERGED;
+            if (!final) {
+                HlEvalSummary s;
+                if (evaluate(r, r->params, &s, err) == HELIOS_OK)
+                    *last = s;
+            }
+            break;
+        }
+        prev = out.loss;
+        if (out.loss < best) {
+            best = out.loss;
+            since_best = 0;
+        } else if (r->early_stop > 0 && ++since_best >= r->early_stop) {
+            status = HL_RUN_CONVERGED;
+            HlEvalSummary s;
+            if (!final && evaluate(r, r->params, &s, err) == HELIOS_OK)
+                *last = s;
+            break;
+        }
+    }
+done:
+    free(pick);
+    free(rn);
+    free(next);
+    return status;
+}
+
+void *hl_eng_run_thread(void *arg)
+{
+    HlRun *r = arg;
+    hl_err err;
+    hl_err_clear(&err);
+    sqlite3 *db = NULL;
+    HlRunStatus status;
+    HlEvalSummary last;
+    memset(&last, 0, sizeof last);
+    if (sqlite3_open_v2(r->e->uri, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI,
+                        hl_clock_vfs()) != SQLITE_OK) {
+        hl_err_set(&err, HELIOS_IO, -1, "cannot open the catalog for training: %s",
+                   db ? sqlite3_errmsg(db) : "out of memory");
+        status = HL_RUN_FAILED;
+    } else {
+        sqlite3_busy_timeout(db, 10000);
+        status = run_rounds(r, db, &last, &err);
+    }
+    if (db) {
+        char *metrics = status == HL_RUN_COMPLETED || status == HL_RUN_CONVERGED
+                        ? metrics_json(&last) : NULL;
+        hl_err ferr;
+        hl_err_clear(&ferr);
+        if (hl_cat_run_finish(db, r->run_id, status, err.code ? err.msg : NULL, metrics, NULL,
+                              &ferr) != HELIOS_OK && status != HL_RUN_FAILED)
+            hl_cat_run_finish(db, r->run_id, HL_RUN_FAILED, ferr.msg, NULL, NULL, &ferr);
+        free(metrics);
+        sqlite3_close_v2(db);
+    }
+    char text[256];
+    switch (status) {
+    case HL_RUN_COMPLETED: snprintf(text, sizeof text, "completed"); break;
+    case HL_RUN_CONVERGED: snprintf(text, sizeof text, "converged"); break;
+    case HL_RUN_STOPPED: snprintf(text, sizeof text, "stopped"); break;
+    default: snprintf(text, sizeof text, "failed: %.240s", err.msg); break;
+    }
+    pthread_mutex_lock(&r->e->mu);
+    hl_eng_outcome_set(r->e, r->model_id, text);
+    r->done = 1;
+    pthread_cond_broadcast(&r->e->cv);
+    pthread_mutex_unlock(&r->e->mu);
+    return NULL;
+}
