@@ -208,7 +208,8 @@ static int cmp_freq(const void *a, const void *b)
 static int counts_finish(Value *v, int n, int cap, HlCounts *out)
 {
     int u = 0;
-    qsort(v, (size_t)n, sizeof *v, cmp_value);
+    if (n > 1)    /* qsort(NULL, 0) is undefined */
+        qsort(v, (size_t)n, sizeof *v, cmp_value);
     for (int i = 0; i < n; i++) {
         if (u > 0 && strcmp(v[u - 1].value, v[i].value) == 0) {
             v[u - 1].count += v[i].count;

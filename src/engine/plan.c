@@ -154,7 +154,8 @@ static int merge_counts(const HlMsg *stats, int n, int c, Count **out, int *more
     for (int i = 0; i < n; i++)
         for (int j = 0; stats[i].vocab && j < stats[i].vocab[c].n; j++)
             v[k++] = (Count){ stats[i].vocab[c].values[j], stats[i].vocab[c].counts[j] };
-    qsort(v, k, sizeof *v, cmp_count_value);
+    if (k > 1)    /* qsort(NULL, 0) is undefined */
+        qsort(v, k, sizeof *v, cmp_count_value);
     for (size_t j = 0; j < k; j++) {
         if (u > 0 && strcmp(v[u - 1].value, v[j].value) == 0)
             v[u - 1].count += v[j].count;

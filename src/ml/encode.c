@@ -143,7 +143,8 @@ void hl_enc_order_labels(char **labels, int n)
     double ignored;
     for (int i = 0; i < n && numeric; i++)
         numeric = hl_enc_text_number(labels[i], &ignored);
-    qsort(labels, (size_t)n, sizeof *labels, numeric ? cmp_num_str : cmp_str);
+    if (n > 1)    /* qsort(NULL, 0) is undefined */
+        qsort(labels, (size_t)n, sizeof *labels, numeric ? cmp_num_str : cmp_str);
     if (n != 2 || numeric)
         return;
     for (size_t k = 0; k < sizeof negpos / sizeof negpos[0]; k++) {
