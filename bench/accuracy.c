@@ -3,88 +3,115 @@
  * ../shared/data (issue 3, point 12 and "Targets": within 0.5 points of
  * pooled under IID, within 2 points under Dirichlet(0.5)).
  *
- * The split.  data/README.md's reference figures use scikit-learn's
- * stratified 80/20 split with seed 42, which is not shipped as a file.  This
- * benchmark makes its own, also stratified and seeded: the rows of each
- * label, in file order, are shuffled by Fisher-Yates with splitmix64 seeded
- * with SPLIT_SEED (bench.c), and the first round(0.2 n_label) of them are
- * test rows; train and test keep file order.  So the reference figures are
- * for another split of the same data: comparable, not identical.
+ * What a cell compares.  For a dataset, a model and a node layout, the
+ * federated model and its pooled baseline are made by the SAME statement,
  *
- * The runs.  For each dataset and model, the same model (same algorithm,
- * layers, optimizer, learning rate, batch, l2, seed) is trained
- *   pooled      one node holding every training row;
- *   iid N       REGISTER FEDERATED NODES N ... PARTITION BY IID SEED 1;
- *   dir N       REGISTER FEDERATED NODES N ... PARTITION BY DIRICHLET(target, 0.5) SEED 1;
- * with N = 5 and 100.  The budget: pooled, 100 epochs; 5 nodes, 100 rounds
- * of 5 local epochs, so that each node takes as many SGD steps as the
- * pooled run (its fifth of the rows, five times the epochs); 100 nodes,
- * 200 rounds of 5 local epochs (a node of 5-60 rows takes one or two steps
- * an epoch).  Training loss is printed next to accuracy to show how close
- * each run came to the pooled optimum.  Validation (on training rows, as
- * there are no held-out rows) only at the last round.  Test accuracy is
+ *   CREATE FEDERATED MODEL ... WITH (<options>, rounds = R, local_epochs = E, seed = s)
+ *
+ * in two workspaces: "pooled", one node holding every training row, and the
+ * layout's workspace (REGISTER FEDERATED NODES N FROM TABLE train PARTITION
+ * BY IID | DIRICHLET(target, 0.5) SEED p, N = 5 or 100).  So algorithm,
+ * layers, activation, optimizer, learning rate, batch size, l2, seed and the
+ * budget are identical; only the partition of the rows differs.
+ *
+ * How the budget is matched.  Every run, pooled or federated, makes R
+ * rounds of E local epochs: each training row is visited R x E times in
+ * every run (R x E passes over the data).  With one node, FedAvg of that
+ * node's model is the model itself and the local optimizer is plain SGD
+ * (no state to reset between rounds), so the pooled run is R x E epochs of
+ * ordinary minibatch SGD.  One (R, E) per dataset and model serves all its
+ * layouts, chosen so that the slowest layout (100 nodes, whose nodes of 5-60
+ * rows take one or two steps an epoch, against the pooled run's n/32) reaches
+ * the optimum; the pooled run then stays at it, which the l2 penalty makes
+ * a single, well-defined point for logistic regression and keeps from
+ * drifting into overfitting for the network (its final training loss is
+ * printed next to the federated one).  The engine's early_stopping_rounds
+ * watches the training loss, not a held-out one, so it cannot stop
+ * overfitting and is not used.
+ *
+ * Splits.  Each dataset is split S times (default 5) into stratified 80/20
+ * train/test parts: the rows of each label, in file order, shuffled by
+ * Fisher-Yates with splitmix64 seeded SPLIT_SEED + k (k = 0..S-1), the first
+ * round(0.2 n_label) of them test rows.  Split k uses model seed
+ * FIRST_SEED + k and partition seed k + 1, so the mean over splits averages
+ * over the test rows, the initialization and shuffling, and which rows land
+ * on which node.  The difference federated - pooled is taken per split
+ * (paired: both models of a split share their test rows and model seed) and
+ * reported as mean and sample standard deviation over the splits.  A target
+ * is met when the |mean difference| is within it.  Accuracy is
  * federated_evaluate(m, 'test'), checked against federated_predict over the
- * test table (probability > 0.5, or the label) where the call fits.
+ * test table where the call fits (not digits' 64 features).
  *
- * Usage: bench/accuracy [DATA_DIR [CATALOG_PREFIX]]
+ * Usage: bench/accuracy [-d DATASET] [-m lr|nn] [-s SPLITS]
+ *                       [-r ROUNDS -e EPOCHS -o OPTIONS] [DATA_DIR [CATALOG_PREFIX]]
+ *   -d  one dataset (breast_cancer, churn, digits); default all;
+ *   -m  one model; default both;
+ *   -s  number of splits (default 5, at most 32);
+ *   -r, -e, -o  override the budget or the options of the selected model(s)
+ *       (for exploring; the table in RESULTS.md uses the defaults);
  *   DATA_DIR defaults to ../shared/data; catalogs go to
- *   CATALOG_PREFIX-<dataset>.db (default /tmp/helios-bench-accuracy).
- *   BENCH_QUICK=1 in the environment: logistic regression, 5 nodes only;
- *   BENCH_SEEDS=k: k model seeds per run (default 3).
+ *   CATALOG_PREFIX-<dataset>-<split>.db (default /tmp/helios-bench-accuracy).
+ * The five runs of a (split, model) are started together and run
+ * concurrently (results do not depend on it: every random stream is seeded).
  * Figures only: it never fails because a target is missed.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench.h"
 
 #define SPLIT_SEED 42
 #define TEST_FRACTION 0.2
-#define FIRST_SEED 7            /* model seeds FIRST_SEED .. FIRST_SEED + nseeds - 1 */
-#define MAX_SEEDS 16
+#define FIRST_SEED 7            /* model seed of split k: FIRST_SEED + k */
+#define MAX_SPLITS 32
+
+/* A model's options (common to every layout) and budget. */
+typedef struct Config {
+    const char *options;
+    int rounds, local_epochs;
+} Config;
 
 typedef struct Dataset {
     const char *name, *file;
-    double ref_lr, ref_mlp;     /* data/README.md, scikit-learn 1.2.1 */
+    double ref_lr, ref_mlp;     /* data/README.md, scikit-learn 1.2.1, seed-42 split */
+    Config cfg[2];              /* lr, nn */
 } Dataset;
 
+#define LR_OPTIONS "algorithm = 'logistic_regression', optimizer = 'sgd', " \
+                   "learning_rate = 0.1, batch_size = 32, l2_regularization = 0.001"
+#define NN_OPTIONS(lr, l2) "algorithm = 'neural_network', activation = 'relu', " \
+                   "optimizer = 'sgd', learning_rate = " lr ", batch_size = 32, " \
+                   "l2_regularization = " l2
+
 static const Dataset datasets[] = {
-    { "breast_cancer", "health_breast_cancer_wdbc.csv", 0.965, 0.965 },
-    { "churn", "churn_telco.csv", 0.808, 0.750 },
-    { "digits", "image_digits_8x8.csv", 0.972, 0.967 },
+    { "breast_cancer", "health_breast_cancer_wdbc.csv", 0.965, 0.965,
+      { { LR_OPTIONS, 200, 5 }, { NN_OPTIONS("0.1", "0.01"), 400, 5 } } },
+    { "churn", "churn_telco.csv", 0.808, 0.750,
+      { { LR_OPTIONS, 200, 5 }, { NN_OPTIONS("0.05", "0.01"), 150, 4 } } },
+    { "digits", "image_digits_8x8.csv", 0.972, 0.967,
+      { { LR_OPTIONS, 200, 5 }, { NN_OPTIONS("0.05", "0.0001"), 800, 5 } } },
 };
 
-/* A model and its training budget. */
-typedef struct Model {
-    const char *name;           /* lr, nn */
-    const char *options;        /* algorithm and hyperparameters, common to every run */
-    int nn;                     /* neural_network: layers [64, 32, k] added */
-} Model;
+static const char *const model_names[2] = { "lr", "nn" };
 
-static const Model models[] = {
-    { "lr", "algorithm = 'logistic_regression', optimizer = 'sgd', learning_rate = 0.1, "
-            "batch_size = 32, l2_regularization = 0.001", 0 },
-    { "nn", "algorithm = 'neural_network', activation = 'relu', optimizer = 'sgd', "
-            "learning_rate = 0.05, batch_size = 32, l2_regularization = 0.0001", 1 },
-};
-
-/* How a run's nodes hold the training rows, and its budget. */
+/* How a run's nodes hold the training rows. */
 typedef struct Layout {
     const char *name;           /* workspace name */
     int nodes;                  /* 1: pooled */
     int dirichlet;
-    int rounds, local_epochs;
 } Layout;
 
 static const Layout layouts[] = {
-    { "pooled", 1, 0, 100, 1 },
-    { "iid5", 5, 0, 100, 5 },
-    { "dir5", 5, 1, 100, 5 },
-    { "iid100", 100, 0, 200, 5 },
-    { "dir100", 100, 1, 200, 5 },
+    { "pooled", 1, 0 },
+    { "iid5", 5, 0 },
+    { "dir5", 5, 1 },
+    { "iid100", 100, 0 },
+    { "dir100", 100, 1 },
 };
+#define NLAYOUT ((int)(sizeof layouts / sizeof *layouts))
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -110,13 +137,13 @@ static int labels(const BenchCsv *csv, double *out, int max)
 
 /* Stratified seeded split, labels in ascending order, one stream for all:
  * test[i] = 1 for a test row. */
-static void split(const BenchCsv *csv, char *test)
+static void split(const BenchCsv *csv, uint64_t seed, char *test)
 {
     const int n = csv->nrows, t = csv->ncols - 1;
     int *idx = malloc((size_t)n * sizeof *idx);
     double lab[128];
     int nlab = labels(csv, lab, 128);
-    uint64_t state = SPLIT_SEED;
+    uint64_t state = seed;
     memset(test, 0, (size_t)n);
     for (int c = 0; c < nlab; c++) {
         int m = 0;
@@ -168,130 +195,200 @@ static double test_accuracy(helios *h, const BenchCsv *csv, const char *model, i
     return acc;
 }
 
-static void make_workspaces(helios *h, int quick)
+static void make_workspaces(helios *h, int pseed)
 {
-    for (size_t l = 0; l < sizeof layouts / sizeof *layouts; l++) {
+    for (int l = 0; l < NLAYOUT; l++) {
         const Layout *L = &layouts[l];
-        if (quick && L->nodes > 5)
-            continue;
         bench_execf(h, "CREATE FEDERATED WORKSPACE %s WITH (min_nodes = 1)", L->name);
         if (L->nodes == 1)
             bench_execf(h, "REGISTER FEDERATED NODE 'all_rows' IN WORKSPACE %s "
                            "WITH (endpoint = 'local')", L->name);
         else
             bench_execf(h, "REGISTER FEDERATED NODES %d IN WORKSPACE %s FROM TABLE train "
-                           "PARTITION BY %s SEED 1", L->nodes, L->name,
-                        L->dirichlet ? "DIRICHLET(target, 0.5)" : "IID");
+                           "PARTITION BY %s SEED %d", L->nodes, L->name,
+                        L->dirichlet ? "DIRICHLET(target, 0.5)" : "IID", pseed);
     }
 }
 
-/* How unequal a layout's nodes are: rows per node (min..max) and how many
- * labels the typical node sees, from the data_filter each node applies. */
-static void describe_layout(helios *h, const Layout *L, const char *model)
+/* Rows per node at round 1 of a model: min and max. */
+static void node_rows(helios *h, const char *model, double *mn, double *mx)
 {
-    double mn = bench_doublef(h, "SELECT min(rows) FROM hl_round_node n JOIN hl_round r "
-                                 "ON r.id = n.round_id JOIN hl_model m ON m.id = r.model_id "
-                                 "WHERE m.name = '%s' AND r.round_number = 1", model);
-    double mx = bench_doublef(h, "SELECT max(rows) FROM hl_round_node n JOIN hl_round r "
-                                 "ON r.id = n.round_id JOIN hl_model m ON m.id = r.model_id "
-                                 "WHERE m.name = '%s' AND r.round_number = 1", model);
-    printf("      %s: %d node%s, training rows per node %g..%g\n", L->name, L->nodes,
-           L->nodes == 1 ? "" : "s", mn, mx);
+    static const char *q = "SELECT %s(rows) FROM hl_round_node n JOIN hl_round r "
+                           "ON r.id = n.round_id JOIN hl_model m ON m.id = r.model_id "
+                           "WHERE m.name = '%s' AND r.round_number = 1";
+    *mn = bench_doublef(h, q, "min", model);
+    *mx = bench_doublef(h, q, "max", model);
 }
 
-static void run_dataset(const char *dir, const char *prefix, const Dataset *D, int quick,
-                        int nseeds)
+static void mean_sd(const double *v, int n, double *mean, double *sd)
+{
+    double s = 0, ss = 0;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    *mean = s / n;
+    for (int i = 0; i < n; i++)
+        ss += (v[i] - *mean) * (v[i] - *mean);
+    *sd = n > 1 ? sqrt(ss / (n - 1)) : 0;
+}
+
+/* Results of one dataset and model, kept for the summary. */
+typedef struct Cell {
+    double acc[NLAYOUT][MAX_SPLITS];
+    double loss[NLAYOUT][MAX_SPLITS];
+    double rows_min[NLAYOUT], rows_max[NLAYOUT];
+    double secs;
+    int done;
+} Cell;
+
+typedef struct Options {
+    const char *only_dataset, *only_model, *options;
+    int splits, rounds, epochs;
+} Options;
+
+static int summary_met, summary_cells;
+
+static void run_dataset(const char *dir, const char *prefix, const Dataset *D, const Options *o)
 {
     char path[4096];
     BenchCsv csv;
     snprintf(path, sizeof path, "%s/%s", dir, D->file);
     bench_csv_read(path, &csv);
-    char *test = malloc((size_t)csv.nrows);
-    split(&csv, test);
-    int *tr = malloc((size_t)csv.nrows * sizeof *tr), *te = malloc((size_t)csv.nrows * sizeof *te);
-    int ntr = 0, nte = 0;
-    for (int i = 0; i < csv.nrows; i++) {
-        if (test[i])
-            te[nte++] = i;
-        else
-            tr[ntr++] = i;
-    }
     double lab[128];
     int nclass = labels(&csv, lab, 128);
-    printf("\n== %s: %d rows, %d features, %d labels; split %d train / %d test "
-           "(stratified, splitmix64 seed %d); 1 test row = %.2f points\n",
-           D->name, csv.nrows, csv.ncols - 1, nclass, ntr, nte, SPLIT_SEED, 100.0 / nte);
-
-    snprintf(path, sizeof path, "%s-%s.db", prefix, D->name);
-    helios *h = bench_open_fresh(path);
-    bench_csv_to_table(h, &csv, "train", tr, ntr);
-    bench_csv_to_table(h, &csv, "test", te, nte);
-    make_workspaces(h, quick);
+    char *test = malloc((size_t)csv.nrows);
+    int *tr = malloc((size_t)csv.nrows * sizeof *tr), *te = malloc((size_t)csv.nrows * sizeof *te);
+    Cell *cells = calloc(2, sizeof *cells);
+    int ntr = 0, nte = 0;
 
     size_t cap = (size_t)csv.ncols * 64, n = 0;
     char *feats = malloc(cap);
     for (int j = 0; j < csv.ncols - 1; j++)
         n += (size_t)snprintf(feats + n, cap - n, "%s'%s'", j ? ", " : "", csv.names[j]);
 
-    for (size_t mi = 0; mi < sizeof models / sizeof *models; mi++) {
-        const Model *M = &models[mi];
-        if (quick && M->nn)
+    Config cfg[2];
+    for (int mi = 0; mi < 2; mi++) {
+        cfg[mi] = D->cfg[mi];
+        if (o->only_model && strcmp(o->only_model, model_names[mi]) != 0)
             continue;
-        char layers[64] = "";
-        if (M->nn)
-            snprintf(layers, sizeof layers, ", layers = '[64, 32, %d]'", nclass == 2 ? 1 : nclass);
-        printf("  -- %s: %s%s\n", M->name, M->options, layers);
-        double pooled = NAN;
-        for (size_t l = 0; l < sizeof layouts / sizeof *layouts; l++) {
-            const Layout *L = &layouts[l];
-            if (quick && L->nodes > 5)
+        if (o->rounds > 0)
+            cfg[mi].rounds = o->rounds;
+        if (o->epochs > 0)
+            cfg[mi].local_epochs = o->epochs;
+        if (o->options)
+            cfg[mi].options = o->options;
+    }
+
+    for (int k = 0; k < o->splits; k++) {
+        split(&csv, SPLIT_SEED + (uint64_t)k, test);
+        ntr = nte = 0;
+        for (int i = 0; i < csv.nrows; i++) {
+            if (test[i])
+                te[nte++] = i;
+            else
+                tr[ntr++] = i;
+        }
+        if (k == 0)
+            printf("\n== %s: %d rows, %d features, %d labels; %d splits of %d train / %d test "
+                   "rows (%d test rows in all; 1 test row = %.2f points)\n", D->name, csv.nrows,
+                   csv.ncols - 1, nclass, o->splits, ntr, nte, o->splits * nte, 100.0 / nte);
+        snprintf(path, sizeof path, "%s-%s-%d.db", prefix, D->name, k);
+        helios *h = bench_open_fresh(path);
+        bench_csv_to_table(h, &csv, "train", tr, ntr);
+        bench_csv_to_table(h, &csv, "test", te, nte);
+        make_workspaces(h, k + 1);
+
+        for (int mi = 0; mi < 2; mi++) {
+            if (o->only_model && strcmp(o->only_model, model_names[mi]) != 0)
                 continue;
-            double acc[MAX_SEEDS] = { 0 }, sum = 0, lsum = 0, secs = 0;
-            char model[64], outcomes[256] = "";
-            for (int k = 0; k < nseeds; k++) {
-                snprintf(model, sizeof model, "%s_%s_s%d", M->name, L->name, k);
+            const Config *C = &cfg[mi];
+            Cell *c = &cells[mi];
+            char layers[64] = "", model[64];
+            if (mi == 1)
+                snprintf(layers, sizeof layers, ", layers = '[64, 32, %d]'",
+                         nclass == 2 ? 1 : nclass);
+            double t0 = bench_now();
+            /* the five runs of this split and model, concurrently */
+            for (int l = 0; l < NLAYOUT; l++) {
+                snprintf(model, sizeof model, "%s_%s", model_names[mi], layouts[l].name);
                 bench_execf(h, "CREATE FEDERATED MODEL %s IN WORKSPACE %s WITH (source = 'train', "
                                "features = [%s], target = 'target', rounds = %d, "
                                "local_epochs = %d, validation_frequency = %d, seed = %d, %s%s)",
-                            model, L->name, feats, L->rounds, L->local_epochs, L->rounds,
-                            FIRST_SEED + k, M->options, layers);
-                double t0 = bench_now();
+                            model, layouts[l].name, feats, C->rounds, C->local_epochs, C->rounds,
+                            FIRST_SEED + k, C->options, layers);
                 bench_execf(h, "START FEDERATED TRAINING %s", model);
+            }
+            for (int l = 0; l < NLAYOUT; l++) {
+                snprintf(model, sizeof model, "%s_%s", model_names[mi], layouts[l].name);
                 char *outcome = bench_textf(h, "SELECT wait_for_convergence('%s', "
-                                               "timeout_seconds => 3600)", model);
-                secs += bench_now() - t0;
-                acc[k] = test_accuracy(h, &csv, model, nclass);
-                sum += acc[k];
-                lsum += bench_doublef(h, "SELECT global_loss FROM "
-                                         "federated_training_metrics('%s') "
-                                         "ORDER BY round_number DESC LIMIT 1", model);
+                                               "timeout_seconds => 7200)", model);
                 if (!outcome || strcmp(outcome, "completed") != 0)
-                    snprintf(outcomes + strlen(outcomes), sizeof outcomes - strlen(outcomes),
-                             " seed %d: %s", FIRST_SEED + k, outcome ? outcome : "?");
+                    printf("    (!) split %d, %s: %s\n", k, model, outcome ? outcome : "?");
                 free(outcome);
             }
-            double mean = sum / nseeds, lo = acc[0], hi = acc[0];
-            for (int k = 1; k < nseeds; k++) {
-                lo = acc[k] < lo ? acc[k] : lo;
-                hi = acc[k] > hi ? acc[k] : hi;
+            c->secs += bench_now() - t0;
+            for (int l = 0; l < NLAYOUT; l++) {
+                snprintf(model, sizeof model, "%s_%s", model_names[mi], layouts[l].name);
+                c->acc[l][k] = test_accuracy(h, &csv, model, nclass);
+                c->loss[l][k] = bench_doublef(h, "SELECT global_loss FROM "
+                                                 "federated_training_metrics('%s') "
+                                                 "ORDER BY round_number DESC LIMIT 1", model);
+                double mn, mx;
+                node_rows(h, model, &mn, &mx);
+                if (k == 0 || mn < c->rows_min[l])
+                    c->rows_min[l] = mn;
+                if (k == 0 || mx > c->rows_max[l])
+                    c->rows_max[l] = mx;
             }
-            if (L->nodes == 1)
-                pooled = mean;
-            double target = L->dirichlet ? 2.0 : 0.5, diff = (mean - pooled) * 100;
-            printf("    %-7s %3d rounds x %d epochs  accuracy %.4f (%.4f..%.4f)", L->name,
-                   L->rounds, L->local_epochs, mean, lo, hi);
-            if (L->nodes > 1)
-                printf("  vs pooled %+6.2f pts (within %.1f: %-6s)", diff, target,
-                       fabs(diff) <= target ? "met" : "MISSED");
-            else
-                printf("  scikit-learn, other split: %.3f             ",
-                       M->nn ? D->ref_mlp : D->ref_lr);
-            printf("  train loss %.4f  %5.1f s%s\n", lsum / nseeds, secs, outcomes);
-            if (L->nodes > 1)
-                describe_layout(h, L, model);
+            c->done = k + 1;
+            printf("  split %d %s:", k, model_names[mi]);
+            for (int l = 0; l < NLAYOUT; l++)
+                printf(" %s %.4f", layouts[l].name, c->acc[l][k]);
+            printf("  (%.1f s)\n", bench_now() - t0);
+            fflush(stdout);
+        }
+        helios_close(h);
+        if (!getenv("BENCH_KEEP"))
+            unlink(path);
+    }
+
+    for (int mi = 0; mi < 2; mi++) {
+        const Cell *c = &cells[mi];
+        if (!c->done)
+            continue;
+        const Config *C = &cfg[mi];
+        int s = c->done;
+        printf("  -- %s: %s%s; rounds = %d, local_epochs = %d (%d passes over the data, "
+               "every run); %.0f s for %d splits\n", model_names[mi], C->options,
+               mi == 1 ? (nclass == 2 ? ", layers = '[64, 32, 1]'" : ", layers = '[64, 32, 10]'")
+                       : "", C->rounds, C->local_epochs, C->rounds * C->local_epochs, c->secs, s);
+        double pm, psd, plm, plsd;
+        mean_sd(c->acc[0], s, &pm, &psd);
+        mean_sd(c->loss[0], s, &plm, &plsd);
+        printf("    %-7s accuracy %.4f sd %.4f  train loss %.4f  (scikit-learn, seed-42 split: "
+               "%.3f)\n", "pooled", pm, psd, plm, mi ? D->ref_mlp : D->ref_lr);
+        for (int l = 1; l < NLAYOUT; l++) {
+            const Layout *L = &layouts[l];
+            double d[MAX_SPLITS], fm, fsd, dm, dsd, lm, lsd;
+            for (int k = 0; k < s; k++)
+                d[k] = 100 * (c->acc[l][k] - c->acc[0][k]);
+            mean_sd(c->acc[l], s, &fm, &fsd);
+            mean_sd(d, s, &dm, &dsd);
+            mean_sd(c->loss[l], s, &lm, &lsd);
+            double target = L->dirichlet ? 2.0 : 0.5;
+            int met = fabs(dm) <= target;
+            summary_cells++;
+            summary_met += met;
+            printf("    %-7s accuracy %.4f sd %.4f  train loss %.4f  difference %+.2f sd %.2f "
+                   "(se %.2f) pts, target %.1f: %-6s  rows/node %g..%g  diffs",
+                   L->name, fm, fsd, lm, dm, dsd, dsd / sqrt(s), target, met ? "met" : "MISSED",
+                   c->rows_min[l], c->rows_max[l]);
+            for (int k = 0; k < s; k++)
+                printf(" %+.2f", d[k]);
+            printf("\n");
         }
     }
-    helios_close(h);
+    fflush(stdout);
+    free(cells);
     free(feats);
     free(tr);
     free(te);
@@ -299,23 +396,48 @@ static void run_dataset(const char *dir, const char *prefix, const Dataset *D, i
     bench_csv_free(&csv);
 }
 
+static void usage(void)
+{
+    fprintf(stderr, "usage: accuracy [-d dataset] [-m lr|nn] [-s splits] [-r rounds] "
+                    "[-e local_epochs] [-o options] [data_dir [catalog_prefix]]\n");
+    exit(2);
+}
+
 int main(int argc, char **argv)
 {
-    const char *dir = argc > 1 ? argv[1] : "../shared/data";
-    const char *prefix = argc > 2 ? argv[2] : "/tmp/helios-bench-accuracy";
-    const char *q = getenv("BENCH_QUICK");
-    int quick = q && *q && strcmp(q, "0") != 0;
-    const char *ns = getenv("BENCH_SEEDS");
-    int nseeds = ns && atoi(ns) >= 1 ? atoi(ns) : 3;
-    if (nseeds > MAX_SEEDS)
-        nseeds = MAX_SEEDS;
+    Options o = { .splits = 5 };
+    int c;
+    while ((c = getopt(argc, argv, "d:m:s:r:e:o:")) != -1) {
+        switch (c) {
+        case 'd': o.only_dataset = optarg; break;
+        case 'm': o.only_model = optarg; break;
+        case 's': o.splits = atoi(optarg); break;
+        case 'r': o.rounds = atoi(optarg); break;
+        case 'e': o.epochs = atoi(optarg); break;
+        case 'o': o.options = optarg; break;
+        default: usage();
+        }
+    }
+    if (o.splits < 1 || o.splits > MAX_SPLITS
+        || (o.only_model && strcmp(o.only_model, "lr") != 0 && strcmp(o.only_model, "nn") != 0))
+        usage();
+    const char *dir = optind < argc ? argv[optind] : "../shared/data";
+    const char *prefix = optind + 1 < argc ? argv[optind + 1] : "/tmp/helios-bench-accuracy";
+    int found = 0;
     bench_print_machine();
-    printf("model seeds %d..%d (initialization and shuffling); accuracy: mean over seeds "
-           "(min..max); difference: federated mean - pooled mean\n", FIRST_SEED,
-           FIRST_SEED + nseeds - 1);
+    printf("%d stratified 80/20 splits (split k: splitmix64 seed %d + k, model seed %d + k, "
+           "partition seed k + 1); per cell: mean and sd over splits, difference = federated - "
+           "pooled per split, in points\n", o.splits, SPLIT_SEED, FIRST_SEED);
     double t0 = bench_now();
-    for (size_t d = 0; d < sizeof datasets / sizeof *datasets; d++)
-        run_dataset(dir, prefix, &datasets[d], quick, nseeds);
-    printf("\npeak memory %.1f MiB, %.1f s in all\n", bench_peak_mib(), bench_now() - t0);
+    for (size_t d = 0; d < sizeof datasets / sizeof *datasets; d++) {
+        if (o.only_dataset && strcmp(o.only_dataset, datasets[d].name) != 0)
+            continue;
+        found = 1;
+        run_dataset(dir, prefix, &datasets[d], &o);
+    }
+    if (!found)
+        usage();
+    printf("\n%d of %d cells met their target; peak memory %.1f MiB, %.1f s in all\n",
+           summary_met, summary_cells, bench_peak_mib(), bench_now() - t0);
     return 0;
 }

@@ -23,8 +23,21 @@
 static volatile sig_atomic_t g_running;
 static helios *volatile g_h;
 
+static volatile sig_atomic_t g_exiting;
+
+void hl_exec_exiting(helios *h)
+{
+    g_h = h;
+    g_exiting = 1;
+}
+
 void hl_exec_interrupt(void)
 {
+    /* At exit, waiting for training: Ctrl-C stops the runs. */
+    if (g_exiting && g_h) {
+        helios_interrupt(g_h);
+        return;
+    }
     /* helios_cancel only sets a flag and calls sqlite3_interrupt, which is
      * safe from a signal handler. */
     if (g_running && g_h)

@@ -257,6 +257,13 @@ int main(int argc, char **argv)
     }
 
     fflush(stdout);
+    int running = helios_running(sh.h);
+    if (running > 0) {
+        hl_exec_exiting(sh.h);
+        if (sh.interactive)
+            fprintf(stderr, "waiting for %d training run%s to end (Ctrl-C stops %s)\n", running,
+                    running == 1 ? "" : "s", running == 1 ? "it" : "them");
+    }
     helios_close(sh.h);
     free(sh.dbpath);
     free(acts);

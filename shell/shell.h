@@ -60,6 +60,10 @@ typedef struct HlShell {
     int depth;                      /* .read nesting */
 } HlShell;
 
+/* exec.c: the shell is closing h and waits for its training runs; from
+ * now on Ctrl-C asks them to stop. */
+void hl_exec_exiting(helios *h);
+
 /* exec.c: the training progress line, on a terminal (call after opening) */
 void hl_exec_progress_attach(HlShell *sh);
 

@@ -104,6 +104,11 @@ void helios_cancel(helios *h)
     }
 }
 
+int helios_running(helios *h)
+{
+    return h && h->engine ? hl_engine_count_running(h->engine) : 0;
+}
+
 void helios_interrupt(helios *h)
 {
     if (h && h->engine)

@@ -120,6 +120,9 @@ void helios_set_progress(helios *h, helios_progress_fn fn, void *arg);
  * runs go on. */
 void helios_cancel(helios *h);
 
+/* How many training runs of the handle are going on. */
+int helios_running(helios *h);
+
 /* Asks every training run of the handle to stop after its current round
  * (their status becomes 'stopped'); helios_close() then returns as soon as
  * they have. */

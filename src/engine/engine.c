@@ -188,6 +188,16 @@ void hl_eng_outcome_set(HlEngine *e, int64_t model_id, const char *text)
         snprintf(o->text, sizeof o->text, "%s", text);
 }
 
+int hl_engine_count_running(HlEngine *e)
+{
+    int n = 0;
+    pthread_mutex_lock(&e->mu);
+    for (HlRun *r = e->runs; r; r = r->next)
+        n += !r->done;
+    pthread_mutex_unlock(&e->mu);
+    return n;
+}
+
 void hl_engine_stop_all(HlEngine *e)
 {
     pthread_mutex_lock(&e->mu);

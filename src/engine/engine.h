@@ -91,6 +91,9 @@ int hl_engine_evaluate(HlEngine *e, sqlite3 *db, int64_t model_id, int64_t ws_id
 void hl_engine_set_progress(HlEngine *e, void (*fn)(void *, const char *, int, int, double,
                                                     double, double), void *arg);
 
+/* How many runs are going on. */
+int hl_engine_count_running(HlEngine *e);
+
 /* Asks every run to stop after its current round. */
 void hl_engine_stop_all(HlEngine *e);
 
