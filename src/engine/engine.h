@@ -21,8 +21,9 @@
  *                    nodes (on their training rows when validation_split = 0);
  *   convergence      the run converges when global_loss improves by less
  *                    than convergence_threshold from one round to the next,
- *                    or does not improve on its best for
- *                    early_stopping_rounds rounds.
+ *                    or when the loss on the validation rows (the training
+ *                    loss when there are none) has not improved on its best
+ *                    for early_stopping_rounds rounds.
  */
 #ifndef HL_ENGINE_H
 #define HL_ENGINE_H

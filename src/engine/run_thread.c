@@ -185,7 +185,7 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
     double *next = malloc(sizeof *next * (size_t)r->p);
     HlRunStatus status = HL_RUN_COMPLETED;
     double prev = NAN, best = INFINITY;
-    int since_best = 0;
+    int best_round = 0;
     memset(last, 0, sizeof *last);
     last->loss = last->accuracy = NAN;
     if (!pick || !rn || !next) {
@@ -215,12 +215,13 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
         }
         double c1 = cpu_seconds();
         memcpy(r->params, next, sizeof *next * (size_t)r->p);
-        double acc = NAN, te = hl_now_seconds();
+        double acc = NAN, vloss = NAN, te = hl_now_seconds();
         int final = round == r->rounds;
         if (final || (r->val_freq > 0 && round % r->val_freq == 0)) {
             HlEvalSummary s;
             if (evaluate(r, r->params, &s, err) == HELIOS_OK) {
                 acc = s.accuracy;
+                vloss = s.loss;
                 *last = s;
             }
         }
@@ -256,10 +257,14 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
             break;
         }
         prev = out.loss;
-        if (out.loss < best) {
-            best = out.loss;
-            since_best = 0;
-        } else if (r->early_stop > 0 && ++since_best >= r->early_stop) {
+        /* Early stopping watches the held-out rows' loss when the nodes
+         * keep some (measured every validation_frequency rounds), else the
+         * training loss: no better value for early_stopping_rounds rounds. */
+        double watched = r->has_valid ? vloss : out.loss;
+        if (isfinite(watched) && watched < best) {
+            best = watched;
+            best_round = round;
+        } else if (isfinite(watched) && r->early_stop > 0 && round - best_round >= r->early_stop) {
             status = HL_RUN_CONVERGED;
             HlEvalSummary s;
             if (!final && evaluate(r, r->params, &s, err) == HELIOS_OK)

@@ -62,3 +62,10 @@ SELECT wait_for_convergence('a1'), wait_for_convergence('a2'), wait_for_converge
        wait_for_convergence('a7'), wait_for_convergence('a8');
 SELECT model_name, status FROM federated_models WHERE workspace = 'five' ORDER BY model_name;
 SELECT max(participating_nodes) AS per_round FROM federated_training_status('a8');
+-- with held-out rows, early stopping watches their loss
+CREATE FEDERATED MODEL ev IN WORKSPACE w WITH (features = ['x1'], target = 'noisy', rounds = 300,
+  learning_rate = 0.5, validation_split = 0.3, early_stopping_rounds = 5);
+START FEDERATED TRAINING ev;
+SELECT wait_for_convergence('ev') AS outcome;
+SELECT count(*) < 300 AS stopped_early, count(global_accuracy) = count(*) AS measured_every_round
+FROM federated_training_status('ev');
