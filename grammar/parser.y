@@ -16,7 +16,7 @@
  *   - %syntax_error tells a bad token from input that ends too early.
  *
  * hl_parse() and its syntax errors (what was expected, and where a bracket
- * was opened) read Lemon's tables, so they live in expect.c, which the
+ * was opened) read Lemon's tables, so they live in expect.inc, which the
  * %code section includes into the generated parser.c.
  */
 
@@ -784,5 +784,5 @@ static void part_clear(HlPartSpec *p)
 
 /* Included, not compiled on its own: it needs Lemon's tables and yyParser.
  * Found by -I$(srcdir)/grammar, as parser.c is generated in the build tree. */
-#include "expect.c"
+#include "expect.inc"
 }
