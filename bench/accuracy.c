@@ -164,17 +164,6 @@ static void split(const BenchCsv *csv, uint64_t seed, char *test)
     free(idx);
 }
 
-/* "federated_predict('m', "c1" => "c1", ...)" over the feature columns. */
-static char *predict_call(const BenchCsv *csv, const char *model)
-{
-    size_t cap = 64 + (size_t)csv->ncols * 96;
-    char *s = malloc(cap);
-    size_t n = (size_t)snprintf(s, cap, "federated_predict('%s'", model);
-    for (int j = 0; j < csv->ncols - 1; j++)
-        n += (size_t)snprintf(s + n, cap - n, ", %s => \"%s\"", csv->names[j], csv->names[j]);
-    snprintf(s + n, cap - n, ")");
-    return s;
-}
 
 /* Test accuracy by federated_evaluate(m, 'test'); cross-checked against
  * federated_predict row by row where the call fits SQLite's limit of 127
@@ -184,7 +173,7 @@ static double test_accuracy(helios *h, const BenchCsv *csv, const char *model, i
     double acc = bench_doublef(h, "SELECT value FROM federated_evaluate('%s', 'test') "
                                   "WHERE metric = 'accuracy'", model);
     if (2 * (csv->ncols - 1) + 1 <= 127) {
-        char *call = predict_call(csv, model);
+        char *call = bench_predict_call(csv, model);
         double acc2 = nclass == 2
             ? bench_doublef(h, "SELECT avg((%s > 0.5) = target) FROM test", call)
             : bench_doublef(h, "SELECT avg(CAST(%s AS INTEGER) = target) FROM test", call);

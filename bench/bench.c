@@ -398,3 +398,16 @@ double bench_normal(uint64_t *state)
     double u = bench_uniform(state), v = bench_uniform(state);
     return sqrt(-2.0 * log(1.0 - u)) * cos(2.0 * M_PI * v);
 }
+
+char *bench_predict_call(const BenchCsv *csv, const char *model)
+{
+    size_t cap = 64 + (size_t)csv->ncols * 96;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    size_t n = (size_t)snprintf(s, cap, "federated_predict('%s'", model);
+    for (int j = 0; j < csv->ncols - 1; j++)
+        n += (size_t)snprintf(s + n, cap - n, ", %s => \"%s\"", csv->names[j], csv->names[j]);
+    snprintf(s + n, cap - n, ")");
+    return s;
+}

@@ -28,6 +28,9 @@ typedef struct BenchCsv {
 /* Reads a numeric CSV with a header row; exits with a message on failure. */
 void bench_csv_read(const char *path, BenchCsv *csv);
 void bench_csv_free(BenchCsv *csv);
+/* "federated_predict('m', c1 => "c1", ...)" over the feature columns (all
+ * but the last, the target); malloc'd, caller frees. */
+char *bench_predict_call(const BenchCsv *csv, const char *model);
 
 /* CREATE TABLE name (features REAL ..., target INTEGER) and inserts the
  * rows rows[0..n) of csv in that order (rows == NULL: all rows in file

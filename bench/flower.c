@@ -66,17 +66,6 @@ static int read_shards(const char *path, int **from, int **to)
     return n;
 }
 
-/* "federated_predict('m', "c1" => "c1", ...)" over the feature columns. */
-static char *predict_call(const BenchCsv *csv, const char *model)
-{
-    size_t cap = 64 + (size_t)csv->ncols * 96;
-    char *s = malloc(cap);
-    size_t n = (size_t)snprintf(s, cap, "federated_predict('%s'", model);
-    for (int j = 0; j < csv->ncols - 1; j++)
-        n += (size_t)snprintf(s + n, cap - n, ", %s => \"%s\"", csv->names[j], csv->names[j]);
-    snprintf(s + n, cap - n, ")");
-    return s;
-}
 
 /* How far the encoding helios agreed on is from the identity: the largest
  * |mean| and |sd - 1| of the plan stored with the run. */
@@ -192,7 +181,7 @@ int main(int argc, char **argv)
            "commits)\n", (t_started - t0) * 1e3, (t_end - t_started) * 1e3,
            (t_end - t_started) * 1e3 / (nr ? nr : 1));
 
-    char *call = predict_call(&test, "lr");
+    char *call = bench_predict_call(&test, "lr");
     double loss = bench_doublef(h, "SELECT -avg(target * ln(p) + (1 - target) * ln(1 - p)) "
                                    "FROM (SELECT target, %s AS p FROM test)", call);
     double acc = bench_doublef(h, "SELECT avg((%s > 0.5) = target) FROM test", call);
