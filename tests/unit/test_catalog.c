@@ -10,24 +10,10 @@
 #include "catalog.h"
 #include "helios.h"
 #include "unit.h"
+#include "db_helpers.h"
 
-static char path[64];
-
-static void remove_db(void)
-{
-    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
-    for (int i = 0; i < 4; i++) {
-        char p[96];
-        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
-        unlink(p);
-    }
-}
-
-static void fresh_path(const char *tag)
-{
-    snprintf(path, sizeof path, "/tmp/hl_test_catalog_%s_%d.db", tag, (int)getpid());
-    remove_db();
-}
+static void remove_db(void) { db_remove(); }
+static void fresh_path(const char *tag) { db_fresh("catalog", tag); }
 
 static sqlite3 *raw_open(void)
 {

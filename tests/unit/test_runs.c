@@ -16,24 +16,10 @@
 #include "schema.h"
 #include "sqlfn.h"
 #include "unit.h"
+#include "db_helpers.h"
 
-static char path[64];
-
-static void remove_db(void)
-{
-    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
-    for (int i = 0; i < 4; i++) {
-        char p[96];
-        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
-        unlink(p);
-    }
-}
-
-static void fresh_path(const char *tag)
-{
-    snprintf(path, sizeof path, "/tmp/hl_test_runs_%s_%d.db", tag, (int)getpid());
-    remove_db();
-}
+static void remove_db(void) { db_remove(); }
+static void fresh_path(const char *tag) { db_fresh("runs", tag); }
 
 /* Opens path with the catalog and the views; *rc gets hl_cat_open's result. */
 static sqlite3 *cat_open(int *rc, hl_err *err)
@@ -48,35 +34,7 @@ static sqlite3 *cat_open(int *rc, hl_err *err)
     return db;
 }
 
-/* All rows of a query as text: columns joined by '|', rows by '\n', NULL
- * as "NULL"; or "ERROR: message", or "TOO LONG".  Static buffer. */
-static const char *rows(sqlite3 *db, const char *sql)
-{
-    static char buf[32768];
-    sqlite3_stmt *q = NULL;
-    size_t len = 0;
-    buf[0] = '\0';
-    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
-        snprintf(buf, sizeof buf, "ERROR: %s", sqlite3_errmsg(db));
-        return buf;
-    }
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && len < sizeof buf) {
-        for (int i = 0; i < sqlite3_column_count(q) && len < sizeof buf; i++) {
-            const char *t = (const char *)sqlite3_column_text(q, i);
-            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? "|" : "",
-                                    t ? t : "NULL");
-        }
-        if (len < sizeof buf)
-            len += (size_t)snprintf(buf + len, sizeof buf - len, "\n");
-    }
-    if (len >= sizeof buf)
-        snprintf(buf, sizeof buf, "TOO LONG");
-    else if (rc != SQLITE_DONE)
-        snprintf(buf, sizeof buf, "ERROR: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(q);
-    return buf;
-}
+static const char *rows(sqlite3 *db, const char *sql) { return db_rows(db, sql); }
 
 static int64_t create(sqlite3 *db, HlCatKind k, int64_t ws, const char *name)
 {

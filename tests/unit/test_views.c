@@ -15,37 +15,12 @@
 #include "options.h"
 #include "sqlfn.h"
 #include "unit.h"
+#include "db_helpers.h"
 #include "views.h"
 
 static sqlite3 *db;
-static char path[64];
 
-/* All rows of a query as text: columns joined by '|', rows by '\n', NULL
- * as "NULL"; or "ERROR: message".  Static buffer. */
-static const char *rows(const char *sql)
-{
-    static char buf[8192];
-    sqlite3_stmt *q = NULL;
-    size_t len = 0;
-    buf[0] = '\0';
-    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
-        snprintf(buf, sizeof buf, "ERROR: %s", sqlite3_errmsg(db));
-        return buf;
-    }
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        for (int i = 0; i < sqlite3_column_count(q); i++) {
-            const char *t = (const char *)sqlite3_column_text(q, i);
-            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? "|" : "",
-                                    t ? t : "NULL");
-        }
-        len += (size_t)snprintf(buf + len, sizeof buf - len, "\n");
-    }
-    if (rc != SQLITE_DONE)
-        snprintf(buf, sizeof buf, "ERROR: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(q);
-    return buf;
-}
+static const char *rows(const char *sql) { return db_rows(db, sql); }
 
 static int64_t create(HlCatKind k, int64_t ws, const char *name, const char *opts, const char *extra)
 {
