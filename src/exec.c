@@ -19,6 +19,8 @@
 #include "catalog.h"
 #include "exec.h"
 #include "exec_int.h"
+#include "dp/rdp.h"
+#include "ledger.h"
 #include "internal.h"
 #include "engine.h"
 #include "json.h"
@@ -206,6 +208,35 @@ static int x_create_workspace(Ctx *c)
     return at(c->err, rc, st->name.off);
 }
 
+/* A privacy budget may be raised, never lowered below what the
+ * workspace's models have spent (the ledger), nor removed once spent. */
+static int check_budget(Ctx *c, const HlCatObj *ws, const char *json)
+{
+    HlCatSpent spent;
+    int rc = hl_cat_privacy_spent(c->db, ws->id, HL_RDP_NORDERS, &spent, c->err);
+    if (rc != HELIOS_OK)
+        return rc;
+    double used = spent.cumulative_epsilon;
+    hl_cat_spent_clear(&spent);
+    if (used <= 0)
+        return HELIOS_OK;
+    HlCatObj merged = *ws;
+    merged.options = (char *)json;
+    char *v = hl_opt_get(HL_OBJ_WORKSPACE, merged.options, "privacy_budget");
+    double budget = v && strcmp(v, "null") != 0 ? atof(v) : -1;
+    free(v);
+    int off = hl_x_opt_value_off(c->st, "privacy_budget");
+    if (budget < 0)
+        return hl_err_set(c->err, HELIOS_OPTION, off,
+                          "workspace '%s' has consumed epsilon %.6g of its privacy budget; the budget cannot be removed",
+                          ws->name, used);
+    if (budget < used)
+        return hl_err_set(c->err, HELIOS_OPTION, off,
+                          "option 'privacy_budget' (%g) is below the epsilon workspace '%s' has consumed (%.6g); a budget can be raised, not lowered below what is spent",
+                          budget, ws->name, used);
+    return HELIOS_OK;
+}
+
 static int x_alter_workspace(Ctx *c)
 {
     const HlStmt *st = c->st;
@@ -229,6 +260,10 @@ static int x_alter_workspace(Ctx *c)
                 free(json);
                 json = NULL;
             }
+        }
+        if (json && check_budget(c, &ws, json) != HELIOS_OK) {
+            free(json);
+            json = NULL;
         }
         rc = json ? hl_cat_set_options(c->db, HL_CAT_WORKSPACE, ws.id, json, c->err) : c->err->code;
         if (rc == HELIOS_OK)

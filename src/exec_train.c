@@ -44,8 +44,12 @@ int hl_x_start_training(Ctx *c)
         rc = hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, m.ws_name, &ws, c->err);
     if (rc == HELIOS_OK)
         rc = hl_x_check_aggregation(c, json);
+    char note[512] = "";
     if (rc == HELIOS_OK)
-        rc = hl_engine_start(c->h->engine, c->db, m.id, m.name, ws.id, ws.options, json, c->err);
+        rc = hl_engine_start(c->h->engine, c->db, m.id, m.name, ws.id, ws.options, json, note,
+                             sizeof note, c->err);
+    if (rc == HELIOS_OK && note[0])
+        hl_x_notice(c, "%s", note, NULL);
     if (rc == HELIOS_OK)
         hl_x_audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name, json);
     else
@@ -121,6 +125,7 @@ int hl_x_resume(Ctx *c)
     HlCatRun run = {0};
     HlCkpt k;
     memset(&k, 0, sizeof k);
+    char note[512] = "";
     int rc = hl_x_get_model(c, &m);
     if (rc == HELIOS_OK)
         rc = hl_cat_get(c->db, HL_CAT_WORKSPACE, 0, m.ws_name, &ws, c->err);
@@ -140,9 +145,9 @@ int hl_x_resume(Ctx *c)
     } else if (rc == HELIOS_OK) {
         rc = at(c->err, hl_cat_run_latest(c->db, m.id, &run, c->err), c->st->name.off);
         if (rc == HELIOS_OK && run.status != HL_RUN_INTERRUPTED && run.status != HL_RUN_STOPPED
-            && run.status != HL_RUN_FAILED)
+            && run.status != HL_RUN_FAILED && run.status != HL_RUN_BUDGET_EXHAUSTED)
             rc = hl_err_set(c->err, HELIOS_ERROR, c->st->name.off,
-                            "the latest training of federated model '%s' is %s; only an interrupted, stopped or failed one can be resumed",
+                            "the latest training of federated model '%s' is %s; only an interrupted, stopped, failed or privacy_budget_exhausted one can be resumed",
                             m.name, hl_cat_run_status_name(run.status));
         if (rc == HELIOS_OK && !run.params)
             rc = hl_err_set(c->err, HELIOS_ERROR, c->st->name.off,
@@ -166,7 +171,9 @@ int hl_x_resume(Ctx *c)
                         (long long)from.rounds_done);
     if (rc == HELIOS_OK)
         rc = hl_engine_resume(c->h->engine, c->db, m.id, m.name, ws.id, ws.options, opts, &from,
-                              c->err);
+                              note, sizeof note, c->err);
+    if (rc == HELIOS_OK && note[0])
+        hl_x_notice(c, "%s", note, NULL);
     if (rc == HELIOS_OK)
         hl_x_audit(c, HL_CAT_MODEL, c->st->name.s, m.ws_name,
                    c->st->path.s ? json_member("path", c->st->path.s) : NULL);

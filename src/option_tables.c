@@ -47,7 +47,7 @@ static const char *const c_out_activation[] = { "sigmoid", "softmax", "linear", 
 static const char *const c_optimizer[] = { "sgd", "momentum", "adam", NULL };
 /* The built-in aggregators; hl_opt_is_builtin_aggregation() reads this. */
 const char *const hl_opt_builtin_aggregations[] = {
-    "fedavg", "fedprox", "fedadam", "fedyogi", "fedadagrad",
+    "fedavg", "fedprox", "fednova", "fedadam", "fedyogi", "fedadagrad",
     "median", "trimmed_mean", "krum", NULL };
 static const char *const c_agg_protocol[] = { "shamir", NULL };
 static const char *const c_max_features[] = { "sqrt", "log2", NULL };
@@ -59,11 +59,11 @@ static const HlOptDef workspace_opts[] = {
     OPT_REAL("privacy_budget", 0, NOMAX, GT0, NULL,
              "total epsilon of differential privacy, shared by all models of the workspace; DP is on when set"),
     OPT_REAL("delta", 0, 1, GT0 | LT1, NULL,
-             "delta of (epsilon, delta)-DP; default: a value below 1/rows, chosen at training"),
+             "delta of (epsilon, delta)-DP; default: 1e-5, or 0.1/N when smaller (N: training rows, or nodes at node level)"),
     OPT_REAL("noise_multiplier", 0, NOMAX, GT0, NULL,
              "noise standard deviation over the clipping norm; default: the smallest that fits the budget"),
     OPT_REAL("privacy_per_round", 0, NOMAX, GT0, NULL,
-             "largest epsilon one round may spend"),
+             "average epsilon a round may spend: the noise is calibrated so that the budget left lasts that many rounds"),
     OPT_ENUM("noise_mechanism", c_noise, "\"gaussian\"",
              "'gaussian' (Renyi DP accounting) or 'laplacian' (pure epsilon-DP, L1 clipping)"),
     OPT_ENUM("dp_level", c_dp_level, "\"record\"",
@@ -77,7 +77,7 @@ static const HlOptDef workspace_opts[] = {
     OPT_REAL("adaptive_clipping_learning_rate", 0, NOMAX, GT0, "0.2",
              "adaptive clipping: learning rate of the geometric norm update"),
     OPT_REAL("adaptive_clipping_count_stddev", 0, NOMAX, 0, NULL,
-             "adaptive clipping: noise on the clipped-count estimate; default: expected nodes per round / 20"),
+             "adaptive clipping: noise on the clipped-count estimate; default: expected reports / 20, at least noise_multiplier"),
 
     /* nodes and rounds */
     OPT_INT("min_nodes", 1, 1000000, "2",
@@ -212,7 +212,7 @@ static const HlOptDef model_opts[] = {
     /* aggregation */
     { .name = "aggregation", .type = HL_OT_ENUM, .choices = hl_opt_builtin_aggregations,
       .flags = HL_OPT_FREE_NAME, .def = "\"fedavg\"",
-      .help = "'fedavg', 'fedprox', 'fedadam', 'fedyogi', 'fedadagrad', 'median', 'trimmed_mean', 'krum', or a CREATE FEDERATED AGGREGATION FUNCTION" },
+      .help = "'fedavg', 'fedprox', 'fednova', 'fedadam', 'fedyogi', 'fedadagrad', 'median', 'trimmed_mean', 'krum', or a CREATE FEDERATED AGGREGATION FUNCTION" },
     OPT_BOOL("weighted_aggregation", "true", "weight node updates by their number of rows"),
     OPT_REAL("server_learning_rate", 0, NOMAX, GT0, "0.1",
              "fedadam/fedyogi/fedadagrad: server learning rate (Reddi et al. 2021)"),
@@ -310,6 +310,7 @@ static const char *const v_fedprox[] = { "fedprox", NULL };
 static const char *const v_trimmed[] = { "trimmed_mean", NULL };
 static const char *const v_krum[] = { "krum", NULL };
 static const char *const v_server_opt[] = { "fedadam", "fedyogi", "fedadagrad", NULL };
+/* FedNova rescales each node's update, which secure aggregation hides. */
 static const char *const v_sum_aggs[] = { "fedavg", "fedprox", "fedadam", "fedyogi",
                                           "fedadagrad", NULL };
 static const char *const v_sharded[] = { "sharded", NULL };

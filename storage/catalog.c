@@ -557,14 +557,90 @@ static const char migration_2_sql[] =
 static const char migration_3_sql[] =
     "ALTER TABLE hl_run ADD COLUMN owner_pid INTEGER;\n";
 
+/*
+ * Version 4: differential privacy and alerts (issue 4).
+ *
+ * hl_privacy_ledger has one row per training round that spent privacy,
+ * written (and the budget checked) in one transaction *before* the round
+ * runs, so that no crash or race between models can spend what was not
+ * recorded.  Rows outlive their model and run (a dropped model does not
+ * give its epsilon back); they go with their workspace.  rdp is the
+ * round's Renyi DP on the accountant's order grid (src/dp/rdp.h), a BLOB
+ * of little-endian binary64 values, NULL for the Laplace mechanism, whose
+ * pure epsilon is in pure_epsilon.  epsilon is what the round added to the
+ * workspace's consumed epsilon, cumulative_epsilon the total after it.
+ *
+ * A run may now end 'privacy_budget_exhausted': the CHECK of hl_run.status
+ * is widened in place (the procedure of SQLite's ALTER TABLE page, section
+ * "Making Other Kinds Of Table Schema Changes", for loosening a CHECK; no
+ * row changes), then the connection reloads the schema.
+ *
+ * hl_alert.triggered remembers whether the alert's condition held at the
+ * last check, so that it fires once per crossing; hl_notification keeps
+ * every firing and how its delivery went.
+ */
+static const char migration_4_sql[] =
+    "PRAGMA writable_schema = ON;\n"
+    "UPDATE sqlite_master SET sql = replace(sql, "
+    "'''failed'', ''interrupted'')', "
+    "'''failed'', ''interrupted'', ''privacy_budget_exhausted'')') "
+    "WHERE type = 'table' AND name = 'hl_run';\n"
+    "PRAGMA writable_schema = RESET;\n"
+    "CREATE TABLE hl_privacy_ledger (\n"
+    "    id                 INTEGER PRIMARY KEY,\n"
+    "    ws_id              INTEGER NOT NULL REFERENCES hl_workspace(id) ON DELETE CASCADE,\n"
+    "    model_id           INTEGER REFERENCES hl_model(id) ON DELETE SET NULL,\n"
+    "    model_name         TEXT NOT NULL COLLATE NOCASE,\n"
+    "    run_id             INTEGER REFERENCES hl_run(id) ON DELETE SET NULL,\n"
+    "    round_number       INTEGER NOT NULL CHECK (round_number >= 1),\n"
+    "    timestamp          TEXT NOT NULL DEFAULT (datetime('now')),\n"
+    "    mechanism          TEXT NOT NULL CHECK (mechanism IN ('gaussian', 'laplacian')),\n"
+    "    dp_level           TEXT NOT NULL CHECK (dp_level IN ('record', 'node')),\n"
+    "    noise_multiplier   REAL NOT NULL CHECK (noise_multiplier > 0),\n"
+    "    clipping_threshold REAL NOT NULL CHECK (clipping_threshold > 0),\n"
+    "    sample_rate        REAL NOT NULL CHECK (sample_rate > 0 AND sample_rate <= 1),\n"
+    "    steps              INTEGER NOT NULL CHECK (steps >= 0),\n"
+    "    delta              REAL NOT NULL CHECK (delta >= 0 AND delta < 1),\n"
+    "    rdp                BLOB,\n"
+    "    pure_epsilon       REAL NOT NULL DEFAULT 0 CHECK (pure_epsilon >= 0),\n"
+    "    epsilon            REAL NOT NULL CHECK (epsilon >= 0),\n"
+    "    cumulative_epsilon REAL NOT NULL CHECK (cumulative_epsilon >= 0)\n"
+    ");\n"
+    "CREATE INDEX hl_privacy_ledger_ws ON hl_privacy_ledger(ws_id);\n"
+    "ALTER TABLE hl_alert ADD COLUMN triggered INTEGER NOT NULL DEFAULT 0;\n"
+    "CREATE TABLE hl_notification (\n"
+    "    id           INTEGER PRIMARY KEY,\n"
+    "    ws_id        INTEGER NOT NULL REFERENCES hl_workspace(id) ON DELETE CASCADE,\n"
+    "    alert_id     INTEGER REFERENCES hl_alert(id) ON DELETE SET NULL,\n"
+    "    alert_name   TEXT NOT NULL COLLATE NOCASE,\n"
+    "    fired_at     TEXT NOT NULL DEFAULT (datetime('now')),\n"
+    "    model_name   TEXT COLLATE NOCASE,\n"
+    "    round_number INTEGER,\n"
+    "    metric       TEXT NOT NULL,\n"
+    "    value        REAL,\n"
+    "    message      TEXT NOT NULL,\n"
+    "    notify       TEXT,\n"
+    "    delivery     TEXT NOT NULL\n"
+    ");\n"
+    "CREATE INDEX hl_notification_ws ON hl_notification(ws_id);\n";
+
 static const CatMigration cat_migrations[] = {
     {1, hl_schema_sql},         /* storage/schema.sql */
     {2, migration_2_sql},
     {3, migration_3_sql},
+    {4, migration_4_sql},
 };
 
 _Static_assert(sizeof cat_migrations / sizeof cat_migrations[0] == HL_CAT_SCHEMA_VERSION,
                "one migration per schema version");
+
+const char *hl_cat_migration_sql(int version)
+{
+    for (size_t i = 0; i < sizeof cat_migrations / sizeof cat_migrations[0]; i++)
+        if (cat_migrations[i].version == version)
+            return cat_migrations[i].sql;
+    return NULL;
+}
 
 static int has_catalog(sqlite3 *db, hl_err *err)
 {

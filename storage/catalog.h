@@ -46,7 +46,7 @@
 #include "../src/err.h"
 
 /* Current schema version (PRAGMA user_version after hl_cat_open). */
-#define HL_CAT_SCHEMA_VERSION 3
+#define HL_CAT_SCHEMA_VERSION 4
 
 typedef enum HlCatKind {
     HL_CAT_WORKSPACE = 0,       /* hl_workspace */

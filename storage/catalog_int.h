@@ -20,6 +20,10 @@ int hl_cat_exec(sqlite3 *db, const char *sql, hl_err *err, const char *doing);
 void hl_cat_lift(sqlite3 *db);
 void hl_cat_unlift(sqlite3 *db);
 
+/* The SQL of migration `version` (1..HL_CAT_SCHEMA_VERSION), or NULL: for
+ * tests that build an older catalog and upgrade it. */
+const char *hl_cat_migration_sql(int version);
+
 /* ---- writes of several statements (catalog.c) ---------------------------- */
 
 /* A write's own transaction, protection lifted inside: BEGIN IMMEDIATE

@@ -17,6 +17,7 @@ static const char *const run_status_names[HL_RUN__COUNT] = {
     [HL_RUN_STOPPED] = "stopped",
     [HL_RUN_FAILED] = "failed",
     [HL_RUN_INTERRUPTED] = "interrupted",
+    [HL_RUN_BUDGET_EXHAUSTED] = "privacy_budget_exhausted",
 };
 
 static const char *const phase_names[HL_CAT_PHASE__COUNT] = {
@@ -426,13 +427,16 @@ int hl_cat_run_finish(sqlite3 *db, int64_t run_id, HlRunStatus status, const cha
         rc = hl_err_set(err, HELIOS_ERROR, -1,
                         "run %lld of federated model '%s' is not running (it ended '%s')",
                         (long long)run_id, h.model, hl_cat_run_status_name(h.status));
-    else if (rc == HELIOS_OK && run_succeeded(status) && !h.has_params)
+    /* A run the privacy budget stopped keeps what its rounds learned. */
+    int versioned = run_succeeded(status)
+                    || (status == HL_RUN_BUDGET_EXHAUSTED && h.rounds_done > 0);
+    if (rc == HELIOS_OK && versioned && !h.has_params)
         rc = hl_err_set(err, HELIOS_ERROR, -1,
                         "run %lld of federated model '%s' has no parameters to make a version of",
                         (long long)run_id, h.model);
     if (rc == HELIOS_OK)
         rc = end_run(db, run_id, status, error, err);
-    if (rc == HELIOS_OK && run_succeeded(status))
+    if (rc == HELIOS_OK && versioned)
         rc = make_version(db, &h, metrics, version, err);
     if (rc == HELIOS_OK)
         rc = model_status(db, h.model_id, 0, err);

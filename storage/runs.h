@@ -53,6 +53,8 @@ typedef enum HlRunStatus {
     HL_RUN_STOPPED,             /* STOP FEDERATED TRAINING */
     HL_RUN_FAILED,              /* an error ended it (error says which) */
     HL_RUN_INTERRUPTED,         /* the process died or closed while it ran */
+    HL_RUN_BUDGET_EXHAUSTED,    /* the next round would have spent more than the
+                                   workspace's privacy budget */
     HL_RUN__COUNT
 } HlRunStatus;
 

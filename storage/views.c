@@ -35,6 +35,10 @@ static const char *const compliance_modes[] = {"HIPAA", "GDPR", "BOTH", NULL};
 #define LATEST_ROUNDS "JOIN hl_round r ON r.run_id = " \
     "(SELECT max(x.id) FROM hl_run x WHERE x.model_id = m.id) "
 
+/* The epsilon workspace `w` has consumed: the latest ledger row's total. */
+#define SPENT(w) "coalesce((SELECT l.cumulative_epsilon FROM hl_privacy_ledger l " \
+    "WHERE l.ws_id = " w ".id ORDER BY l.id DESC LIMIT 1), 0.0)"
+
 /* Phases in the order a round runs them. */
 #define PHASE_ORDER "CASE p.phase WHEN 'distribution' THEN 1 WHEN 'local_training' THEN 2 " \
     "WHEN 'aggregation' THEN 3 WHEN 'evaluation' THEN 4 ELSE 5 END"
@@ -142,8 +146,9 @@ static const HlView views[] = {
      "workspace_name TEXT COLLATE NOCASE, total_epsilon REAL, consumed_epsilon REAL, "
      "remaining_epsilon REAL",
      1, {WS_ARG},
-     "SELECT w.name, " WS_OPT("w", "privacy_budget") ", 0.0, "
-     WS_OPT("w", "privacy_budget") " - 0.0 FROM hl_workspace w WHERE w.name = ?1",
+     "SELECT w.name, b.total, b.spent, max(b.total - b.spent, 0.0) "
+     "FROM hl_workspace w, (SELECT " WS_OPT("x", "privacy_budget") " AS total, "
+     SPENT("x") " AS spent FROM hl_workspace x WHERE x.name = ?1) b WHERE w.name = ?1",
      NULL,
      "a workspace's privacy budget: total, consumed and remaining epsilon"},
 
@@ -151,13 +156,39 @@ static const HlView views[] = {
      "workspace_name TEXT COLLATE NOCASE, total_budget_epsilon REAL, consumed_epsilon REAL, "
      "remaining_epsilon REAL, rounds_completed INTEGER, estimated_remaining_rounds INTEGER",
      0, {{0}},
-     /* The 1e-9 keeps 0.3 / 0.1 = 2.9999999999999996 from counting as 2. */
-     "SELECT name, total, 0.0, total - 0.0, 0, "
-     "CASE WHEN per_round > 0 THEN CAST((total - 0.0) / per_round + 1e-9 AS INTEGER) END "
+     /* estimated_remaining_rounds: hl_privacy_rounds_left() asks the
+      * accountant how many more rounds like the workspace's latest one fit
+      * (src/engine/privacy.h); NULL without a budget. */
+     "SELECT name, total, spent, max(total - spent, 0.0), rounds, "
+     "hl_privacy_rounds_left(id) "
      "FROM (SELECT w.id, w.name, " WS_OPT("w", "privacy_budget") " AS total, "
-     WS_OPT("w", "privacy_per_round") " AS per_round FROM hl_workspace w) ORDER BY id",
+     SPENT("w") " AS spent, (SELECT count(*) FROM hl_privacy_ledger l WHERE l.ws_id = w.id) "
+     "AS rounds FROM hl_workspace w) ORDER BY id",
      NULL,
-     "every workspace's privacy budget, with the rounds it still allows at privacy_per_round"},
+     "every workspace's privacy budget, spent and left, with the rounds it still allows"},
+
+    {"federated_privacy_history",
+     "timestamp TEXT, workspace_name TEXT COLLATE NOCASE, model_name TEXT COLLATE NOCASE, "
+     "round_number INTEGER, cumulative_epsilon REAL, epsilon_per_round REAL, "
+     "noise_multiplier REAL, clipping_threshold REAL",
+     0, {{0}},
+     "SELECT l.timestamp, w.name, l.model_name, l.round_number, l.cumulative_epsilon, "
+     "l.epsilon, l.noise_multiplier, l.clipping_threshold "
+     "FROM hl_privacy_ledger l JOIN hl_workspace w ON w.id = l.ws_id ORDER BY l.id",
+     NULL,
+     "per round that spent privacy: the workspace's epsilon after it, what the round added, "
+     "and the noise and clipping that spent it"},
+
+    {"federated_notifications",
+     "fired_at TEXT, workspace TEXT COLLATE NOCASE, alert_name TEXT COLLATE NOCASE, "
+     "model_name TEXT COLLATE NOCASE, round_number INTEGER, metric TEXT, value REAL, "
+     "message TEXT, notify TEXT, delivery TEXT",
+     0, {{0}},
+     "SELECT n.fired_at, w.name, n.alert_name, n.model_name, n.round_number, n.metric, n.value, "
+     "n.message, n.notify, n.delivery "
+     "FROM hl_notification n JOIN hl_workspace w ON w.id = n.ws_id ORDER BY n.id",
+     NULL,
+     "every time an alert fired: the value that crossed its threshold and how it was delivered"},
 
     {"federated_alerts",
      "alert_name TEXT COLLATE NOCASE, workspace TEXT COLLATE NOCASE, metric TEXT, cmp TEXT, "
@@ -235,14 +266,6 @@ static const HlView views[] = {
      "the checkpoints written for a model, oldest first"},
 
     /* ---- waiting for a later capability ------------------------------------ */
-
-    {"federated_privacy_history",
-     "timestamp TEXT, workspace_name TEXT COLLATE NOCASE, model_name TEXT COLLATE NOCASE, "
-     "round_number INTEGER, cumulative_epsilon REAL, epsilon_per_round REAL, "
-     "noise_multiplier REAL, clipping_threshold REAL",
-     0, {{0}}, NULL,
-     "federated_privacy_history shows the privacy ledger, which arrives with differential privacy accounting",
-     "per round: epsilon spent and the noise and clipping that spent it"},
 
     {"federated_evaluate",
      "metric TEXT, value REAL, global_accuracy REAL, global_precision REAL, global_recall REAL, "

@@ -12,7 +12,7 @@
 #include <strings.h>
 
 static const HlAggOps *const agg_table[] = {
-    &hl_agg_fedavg, &hl_agg_fedprox,
+    &hl_agg_fedavg, &hl_agg_fedprox, &hl_agg_fednova,
     &hl_agg_fedadam, &hl_agg_fedyogi, &hl_agg_fedadagrad,
     &hl_agg_median, &hl_agg_trimmed_mean, &hl_agg_krum,
     NULL,

@@ -21,6 +21,11 @@ typedef struct HlAggConfig {
 
 typedef struct HlAggOps {
     const char *name;               /* the option value: "fedavg" */
+    int sums;                       /* 1: the result depends on the updates only through
+                                       their weighted sum (what noise on the sum and
+                                       secure aggregation need); 0: robust rules */
+    int per_step;                   /* 1: the engine first rescales each update by
+                                       tau_eff / tau_i (hl_agg_fednova_scale) */
     /* Size of the server state in doubles (0: none), for p parameters. */
     size_t (*state_size)(int p);
     /* Combines models[0..m) (each p doubles) with weights (> 0; NULL: all
@@ -70,6 +75,13 @@ void hl_agg_sort(double *a, int n);
 
 extern const HlAggOps hl_agg_fedavg;        /* fedavg.c (also fedprox: the server side is the same) */
 extern const HlAggOps hl_agg_fedprox;
+extern const HlAggOps hl_agg_fednova;
+
+/* FedNova's rescaling (fedavg.c): models[i] <- global + (models[i] -
+ * global) tau_eff / steps[i], tau_eff = the weights' mean of the steps
+ * over the nodes that took any.  Returns tau_eff (0: none took a step). */
+double hl_agg_fednova_scale(const double *global, double *const *models, const double *weights,
+                            const double *steps, int m, int p);
 extern const HlAggOps hl_agg_fedadam;       /* fedopt.c */
 extern const HlAggOps hl_agg_fedyogi;
 extern const HlAggOps hl_agg_fedadagrad;

@@ -118,6 +118,6 @@ static int fedadam_aggregate(const HlAggConfig *c, const double *global,
     return fedopt_step(FEDOPT_ADAM, c, global, models, weights, m, p, state, out);
 }
 
-const HlAggOps hl_agg_fedadagrad = { "fedadagrad", fedopt_state_size, fedadagrad_aggregate };
-const HlAggOps hl_agg_fedyogi = { "fedyogi", fedopt_state_size, fedyogi_aggregate };
-const HlAggOps hl_agg_fedadam = { "fedadam", fedopt_state_size, fedadam_aggregate };
+const HlAggOps hl_agg_fedadagrad = { "fedadagrad", 1, 0, fedopt_state_size, fedadagrad_aggregate };
+const HlAggOps hl_agg_fedyogi = { "fedyogi", 1, 0, fedopt_state_size, fedyogi_aggregate };
+const HlAggOps hl_agg_fedadam = { "fedadam", 1, 0, fedopt_state_size, fedadam_aggregate };

@@ -81,4 +81,4 @@ static int krum_aggregate(const HlAggConfig *c, const double *global, const doub
     return 0;
 }
 
-const HlAggOps hl_agg_krum = { "krum", hl_agg_no_state, krum_aggregate };
+const HlAggOps hl_agg_krum = { "krum", 0, 0, hl_agg_no_state, krum_aggregate };

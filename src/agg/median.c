@@ -50,4 +50,4 @@ static int median_aggregate(const HlAggConfig *c, const double *global, const do
     return 0;
 }
 
-const HlAggOps hl_agg_median = { "median", hl_agg_no_state, median_aggregate };
+const HlAggOps hl_agg_median = { "median", 0, 0, hl_agg_no_state, median_aggregate };

@@ -61,4 +61,4 @@ static int trimmed_mean_aggregate(const HlAggConfig *c, const double *global,
     return 0;
 }
 
-const HlAggOps hl_agg_trimmed_mean = { "trimmed_mean", hl_agg_no_state, trimmed_mean_aggregate };
+const HlAggOps hl_agg_trimmed_mean = { "trimmed_mean", 0, 0, hl_agg_no_state, trimmed_mean_aggregate };

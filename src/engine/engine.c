@@ -92,6 +92,8 @@ static void run_free(HlRun *r)
     free(r->nodes);
     free(r->model);
     free(r->train_config);
+    free(r->rows);
+    hl_dp_round_cost_clear(&r->dp_cost);
     free(r->params);
     free(r->state);
     free(r);
@@ -391,7 +393,10 @@ static int setup_nodes(HlRun *r, const char *opts, const char *plan_json, hl_err
         rc = hl_eng_ask_all(r, &req, resp, err);
     }
     int64_t train_rows = 0;
+    if (rc == HELIOS_OK && !(r->rows = calloc((size_t)r->nnodes, sizeof *r->rows)))
+        rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
     for (int i = 0; rc == HELIOS_OK && i < r->nnodes; i++) {
+        r->rows[i] = resp[i].rows_train;
         train_rows += resp[i].rows_train;
         r->has_valid |= resp[i].rows_valid > 0;
     }
@@ -408,14 +413,94 @@ static int setup_nodes(HlRun *r, const char *opts, const char *plan_json, hl_err
 }
 
 int hl_engine_start(HlEngine *e, sqlite3 *db, int64_t model_id, const char *model,
-                    int64_t ws_id, const char *ws_opts, const char *opts, hl_err *err)
+                    int64_t ws_id, const char *ws_opts, const char *opts, char *note,
+                    size_t notesz, hl_err *err)
 {
-    return hl_engine_resume(e, db, model_id, model, ws_id, ws_opts, opts, NULL, err);
+    return hl_engine_resume(e, db, model_id, model, ws_id, ws_opts, opts, NULL, note, notesz,
+                            err);
+}
+
+/* Differential privacy at START (after SETUP: the nodes' rows are known):
+ * delta and the noise multiplier resolved against the workspace's ledger,
+ * written into the train config the nodes get; RESUME keeps the run's own
+ * (its spec has them). */
+static int start_privacy(HlRun *r, sqlite3 *db, const HlResume *from, char *note,
+                         size_t notesz, hl_err *err)
+{
+    if (from) {
+        if (r->dp.mechanism == HL_DP_NONE && r->tp.dp_level)
+            return hl_err_set(err, HELIOS_ERROR, -1,
+                              "this training of model '%s' began with differential privacy, and its workspace has no privacy_budget now; restore the budget to resume it",
+                              r->model);
+        if (r->dp.mechanism != HL_DP_NONE && !r->tp.dp_level)
+            return hl_err_set(err, HELIOS_ERROR, -1,
+                              "this training of model '%s' began without differential privacy, and its workspace now has a privacy_budget; start a new training instead",
+                              r->model);
+        if (r->dp.mechanism == HL_DP_NONE)
+            return HELIOS_OK;
+        r->dp.level = r->tp.dp_level == 2 ? HL_DP_NODE : HL_DP_RECORD;
+        r->dp.mechanism = r->tp.dp_mechanism;
+        r->dp.sigma = r->tp.dp_sigma;
+        r->dp.clip = r->tp.dp_clip;
+        r->dp.sigma_given = 1;
+    }
+    if (r->dp.mechanism == HL_DP_NONE)
+        return HELIOS_OK;
+    HlDpShape sh = { .rows = r->rows, .nnodes = r->nnodes, .per_round = r->per_round,
+                     .cfg = &r->tp.cfg };
+    if (r->fraction > 0 && r->fraction < 1)
+        sh.per_round = (int)ceil(r->fraction * r->nnodes);
+    int rounds = r->rounds - r->first_round + 1;
+    int rc = hl_dp_resolve(db, r->ws_id, &r->dp, &sh, rounds, err);
+    if (rc == HELIOS_OK)
+        rc = hl_dp_round_cost(&r->dp, &sh, r->dp.sigma, &r->dp_cost, err);
+    if (rc == HELIOS_OK && !from) {
+        char *tc = hl_dp_train_config(r->train_config, &r->dp, err);
+        if (!tc)
+            return err->code;
+        free(r->train_config);
+        r->train_config = tc;
+        rc = hl_plan_train_parse(r->train_config, &r->tp, err);
+    }
+    r->dp_expected = sh.per_round > 0 && sh.per_round < r->nnodes ? sh.per_round : r->nnodes;
+    hl_dp_adaptive_init(&r->clip, r->dp.clip, r->dp_expected);
+    if (r->dp.adaptive) {
+        r->clip.target = r->dp.quantile;
+        r->clip.lr = r->dp.clip_lr;
+        if (r->dp.count_stddev >= 0)
+            r->clip.count_stddev = r->dp.count_stddev;
+        else if (r->clip.count_stddev < r->dp.sigma)
+            r->clip.count_stddev = r->dp.sigma;     /* as ml/train.c: Thm. 1 needs 2 sigma_b > z */
+    }
+    if (rc == HELIOS_OK && r->dp.adaptive && r->dp.mechanism == HL_DP_LAPLACE)
+        rc = hl_err_set(err, HELIOS_OPTION, -1,
+                        "adaptive_clipping works with noise_mechanism = 'gaussian' (its accounting is Theorem 1 of Andrew et al. 2021), not 'laplacian'");
+    if (rc == HELIOS_OK && r->dp.adaptive && r->dp.level == HL_DP_NODE
+        && !(2 * r->clip.count_stddev > r->dp.sigma))
+        rc = hl_err_set(err, HELIOS_OPTION, -1,
+                        "adaptive clipping: adaptive_clipping_count_stddev %g is too small for noise_multiplier %g (it must be above %g)",
+                        r->clip.count_stddev, r->dp.sigma, r->dp.sigma / 2);
+    for (int i = 0; rc == HELIOS_OK && r->dp.adaptive && r->dp.level == HL_DP_RECORD
+                    && i < r->nnodes; i++)
+        if (r->rows[i] > 0 && hl_train_dp_adaptive_check(&r->tp.cfg, (int)r->rows[i], NULL) != 0)
+            rc = hl_err_set(err, HELIOS_OPTION, -1,
+                            "adaptive clipping: adaptive_clipping_count_stddev %g is too small for noise_multiplier %g (it must be above %g)",
+                            r->dp.count_stddev, r->dp.sigma, r->dp.sigma / 2);
+    if (rc == HELIOS_OK && note)
+        snprintf(note, notesz,
+                 "differential privacy: %s level, %s noise, noise_multiplier %.4g (%s), clipping_threshold %g, delta %g%s",
+                 r->dp.level == HL_DP_NODE ? "node" : "record",
+                 r->dp.mechanism == HL_DP_LAPLACE ? "laplacian" : "gaussian", r->dp.sigma,
+                 r->dp.sigma_given ? "given"
+                 : r->dp.per_round > 0 ? "calibrated: the rounds privacy_per_round allows fit in the budget left"
+                 : "calibrated: the run's rounds fit in the budget left",
+                 r->dp.clip, r->dp.delta, r->dp.adaptive ? ", adaptive clipping" : "");
+    return rc;
 }
 
 int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *model,
                      int64_t ws_id, const char *ws_opts, const char *opts,
-                     const HlResume *from, hl_err *err)
+                     const HlResume *from, char *note, size_t notesz, hl_err *err)
 {
     reap(e, 0);
     if (hl_engine_running(e, model_id))
@@ -448,6 +533,9 @@ int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mod
     r->aggcfg.tau = hl_eng_opt_num(HL_OBJ_MODEL, opts, "tau", 0.001);
     r->aggcfg.trim_fraction = hl_eng_opt_num(HL_OBJ_MODEL, opts, "trim_fraction", 0.1);
     r->aggcfg.byzantine = (int)hl_eng_opt_num(HL_OBJ_MODEL, opts, "byzantine_nodes", -1);
+    r->ws_id = ws_id;
+    if (note && notesz)
+        note[0] = '\0';
 
     char *aggname = hl_eng_opt_str(HL_OBJ_MODEL, opts, "aggregation");
     char *algorithm = hl_eng_opt_str(HL_OBJ_MODEL, opts, "algorithm");
@@ -466,6 +554,17 @@ int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mod
                         "not implemented yet: algorithm '%s' (federated trees arrive in a later release); use logistic_regression, linear_regression or neural_network",
                         algorithm);
     if (rc == HELIOS_OK)
+        rc = hl_dp_plan_read(ws_opts, &r->dp, err);
+    if (rc == HELIOS_OK && r->dp.mechanism != HL_DP_NONE && r->dp.level == HL_DP_NODE
+        && !r->agg->sums)
+        rc = hl_err_set(err, HELIOS_OPTION, -1,
+                        "node-level differential privacy adds its noise to the sum of the clipped node updates, and aggregation '%s' does not sum them; use fedavg, fedprox, fedadam, fedyogi or fedadagrad, or dp_level = 'record'",
+                        r->agg->name);
+    if (rc == HELIOS_OK && r->dp.mechanism != HL_DP_NONE && r->dp.level == HL_DP_NODE
+        && r->agg->per_step)
+        rc = hl_err_set(err, HELIOS_OPTION, -1,
+                        "node-level differential privacy bounds each node's update by clipping it, and fednova rescales the updates afterwards, which would undo the bound; use fedavg, fedprox, fedadam, fedyogi or fedadagrad");
+    if (rc == HELIOS_OK)
         rc = hl_eng_open_nodes(r, db, ws_id, err);
     if (rc == HELIOS_OK && r->nnodes < r->min_nodes)
         rc = hl_err_set(err, HELIOS_ERROR, -1,
@@ -483,6 +582,8 @@ int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mod
     }
     if (rc == HELIOS_OK)
         rc = setup_nodes(r, opts, plan_json, err);
+    if (rc == HELIOS_OK)
+        rc = start_privacy(r, db, from, note, notesz, err);
     if (rc == HELIOS_OK) {
         r->p = r->tp.nparams;
         r->nstate = r->agg->state_size(r->p);

@@ -46,9 +46,12 @@ void hl_engine_free(HlEngine *e);
 /* Starts training model `model_id` (name `model`) of workspace `ws_id` with
  * the effective options `opts` (the model's merged with the run's, JSON)
  * and the workspace's `ws_opts`.  On error nothing is running and *err
- * says why (names the node, table or column at fault). */
+ * says why (names the node, table or column at fault).  note (notesz
+ * bytes; may be NULL) receives what the user should know, e.g. the noise
+ * multiplier differential privacy calibrated, or "". */
 int hl_engine_start(HlEngine *e, sqlite3 *db, int64_t model_id, const char *model,
-                    int64_t ws_id, const char *ws_opts, const char *opts, hl_err *err);
+                    int64_t ws_id, const char *ws_opts, const char *opts, char *note,
+                    size_t notesz, hl_err *err);
 
 /* What a run goes on from: a checkpoint file, or an interrupted or
  * stopped run of the catalog (run_id > 0, which then continues). */
@@ -65,7 +68,7 @@ typedef struct HlResume {
  * random streams, so the result is the one an uninterrupted run gives. */
 int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *model,
                      int64_t ws_id, const char *ws_opts, const char *opts,
-                     const HlResume *from, hl_err *err);
+                     const HlResume *from, char *note, size_t notesz, hl_err *err);
 
 /* Asks the model's run to stop after its current round.  HELIOS_NOTFOUND
  * when it is not training. */

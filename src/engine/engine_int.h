@@ -23,6 +23,7 @@
 #include "node.h"
 #include "options.h"
 #include "plan.h"
+#include "privacy.h"
 
 typedef struct HlRun {
     HlEngine *e;
@@ -41,6 +42,12 @@ typedef struct HlRun {
     double fraction, threshold;
     int has_valid;
     uint64_t seed;
+    int64_t ws_id;
+    int64_t *rows;              /* training rows of each node (SETUP) */
+    HlDpPlan dp;                /* differential privacy; dp.mechanism 0: off */
+    HlDpRoundCost dp_cost;      /* what each round spends */
+    HlDpAdaptiveClip clip;      /* the round's clip (adaptive or fixed) */
+    double dp_expected;         /* node level: expected nodes a round */
     atomic_int stop;
     int done;
     char outcome[256];          /* how it ended, for hl_engine_wait() */

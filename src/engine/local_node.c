@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
 #include <sqlite3.h>
 
+#include "dp/mech.h"
 #include "encode.h"
 #include "eval.h"
 #include "helios.h"
@@ -554,7 +556,7 @@ static int node_train(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
 {
     const Local *l = node->impl;
     HlTrainPlan tp;
-    HlTrainResult res = { 0, 0, 0 };
+    HlTrainResult res = { 0 };
     HlDataset ds;
     HlRng rng;
     int rc = ready_plan(node, req, &tp, err);
@@ -568,12 +570,37 @@ static int node_train(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
     if (l->ntrain == 0)
         return HELIOS_OK;   /* nothing to learn from: the global model, weight 0 */
     ds = (HlDataset){ .n = l->ntrain, .d = l->d, .x = l->x, .y = l->y };
-    hl_rng_seed(&rng, req->seed, (uint64_t)req->round, (uint64_t)node->id, HL_RNG_SHUFFLE);
+    uint64_t seed = req->seed;
+    if (tp.dp_level) {
+        /* DP noise the coordinator could replay from the model's seed would
+         * protect nothing: mix in a secret of this node's. */
+        uint64_t secret;
+        if (RAND_bytes((unsigned char *)&secret, sizeof secret) != 1)
+            return hl_err_set(err, HELIOS_ERROR, -1,
+                              "node '%s': no secure random numbers for differential privacy",
+                              node->name);
+        seed ^= secret;
+        if (tp.dp_level == 1 && req->clip > 0)
+            tp.cfg.dp.clip = req->clip;
+    }
+    hl_rng_seed(&rng, seed, (uint64_t)req->round, (uint64_t)node->id, HL_RNG_SHUFFLE);
     if (hl_train_local(tp.ops, &tp.spec, &tp.cfg, &ds, req->params, resp->params, &rng, &res) != 0)
         return hl_err_set(err, HELIOS_NOMEM, -1, "node '%s': local training failed (out of memory)",
                           node->name);
+    if (tp.dp_level == 2) {
+        /* DP-FedAvg: the update, not the model, is bounded. */
+        double clip = req->clip > 0 ? req->clip : tp.dp_clip;
+        for (int j = 0; j < tp.nparams; j++)
+            resp->params[j] -= req->params[j];
+        double norm = hl_dp_clip(tp.dp_mechanism, resp->params, tp.nparams, clip);
+        for (int j = 0; j < tp.nparams; j++)
+            resp->params[j] += req->params[j];
+        resp->dp_report = hl_dp_adaptive_report(norm, clip);
+    } else if (tp.dp_level == 1)
+        resp->dp_clip = res.clip;
     resp->loss_before = res.loss_before;
     resp->loss_after = res.loss_after;
+    resp->steps = res.steps;
     return HELIOS_OK;
 }
 

@@ -47,8 +47,13 @@
  *   SETUP   source, encoding (its features and target are the columns),
  *           seed, validation_split -> rows (read), rows_skipped (target
  *           NULL or not encodable), rows_train, rows_valid.
- *   TRAIN   train_config, params, seed, round -> params, rows_train,
- *           loss_before, loss_after.
+ *   TRAIN   train_config, params, seed, round, clip -> params, rows_train,
+ *           loss_before, loss_after, steps, dp_report, dp_clip.  With differential privacy
+ *           (the config's "dp", engine/privacy.h) at record level the node
+ *           trains with DP-SGD; at node level it clips its update
+ *           (params - global) to the clip and says whether it had to.  Its
+ *           noise is drawn from a stream the coordinator cannot know (the
+ *           node mixes a secret into the seed).
  *   EVAL    train_config (the model spec), params, eval_split -> metrics
  *           (engine/eval.h), rows (evaluated).
  * The table is resolved by the same rule in every phase (the source option,
@@ -105,6 +110,8 @@ typedef struct HlMsg {
     char *train_config;         /* TRAIN, EVAL: model spec and local training options
                                    (JSON, engine/plan.h) */
     int eval_split;             /* EVAL: 0 training rows, 1 validation rows, 2 all */
+    double clip;                /* TRAIN with differential privacy: the round's clipping
+                                   bound (adaptive clipping moves it); 0: the config's */
     /* response fields */
     char *table;                /* SCHEMA: the table chosen at the node */
     HlColKind *kinds;           /* SCHEMA, STATS: per column (STATS: also in the request) */
@@ -116,6 +123,11 @@ typedef struct HlMsg {
                                    of the response (kinds, nonnull, sums, sumsq,
                                    vocab): the request's ncolumns */
     double loss_before, loss_after;  /* TRAIN */
+    int64_t steps;              /* TRAIN: local optimizer steps taken (FedNova) */
+    double dp_report;           /* TRAIN, node-level DP: +1/2 when the update was within
+                                   the clip, -1/2 when it was clipped (adaptive clipping) */
+    double dp_clip;             /* TRAIN, record-level DP: the clip its DP-SGD ended with
+                                   (adaptive clipping moves it step by step) */
     double *metrics;            /* EVAL: counts and sums, layout in engine/eval.h */
     int nmetrics;
 } HlMsg;

@@ -558,6 +558,42 @@ static int train_parse_object(const HlJsonObject *o, HlTrainPlan *tp, hl_err *er
     return HELIOS_OK;
 }
 
+/* The optional dp_* members (see plan.h). */
+static int train_parse_dp(const HlJsonObject *o, HlTrainPlan *tp, hl_err *err)
+{
+    const HlJsonValue *level = member(o, "dp_level", HL_JSON_STRING);
+    const HlJsonValue *mech = member(o, "dp_mechanism", HL_JSON_STRING);
+    const HlJsonValue *z = member(o, "dp_noise_multiplier", HL_JSON_REAL);
+    const HlJsonValue *clip = member(o, "dp_clip", HL_JSON_REAL);
+    if (!level && !mech && !z && !clip)
+        return HELIOS_OK;
+    if (!level || !mech || !z || !clip || !(z->r > 0) || !(clip->r > 0)
+        || (strcmp(level->s, "record") != 0 && strcmp(level->s, "node") != 0)
+        || (strcmp(mech->s, "gaussian") != 0 && strcmp(mech->s, "laplacian") != 0))
+        return hl_err_set(err, HELIOS_ERROR, -1, "train_config: malformed dp_* members");
+    tp->dp_level = strcmp(level->s, "node") == 0 ? 2 : 1;
+    tp->dp_mechanism = strcmp(mech->s, "laplacian") == 0 ? HL_DP_LAPLACE : HL_DP_GAUSSIAN;
+    tp->dp_sigma = z->r;
+    tp->dp_clip = clip->r;
+    if (tp->dp_level == 1) {
+        tp->cfg.dp.mechanism = tp->dp_mechanism;
+        tp->cfg.dp.clip = clip->r;
+        tp->cfg.dp.noise_multiplier = z->r;
+        const HlJsonValue *qt = member(o, "dp_quantile", HL_JSON_REAL);
+        const HlJsonValue *lr = member(o, "dp_clip_lr", HL_JSON_REAL);
+        const HlJsonValue *sb = member(o, "dp_count_stddev", HL_JSON_REAL);
+        if (qt || lr || sb) {
+            if (!qt || !lr || !sb)
+                return hl_err_set(err, HELIOS_ERROR, -1, "train_config: malformed dp_* members");
+            tp->cfg.dp.adaptive = 1;
+            tp->cfg.dp.target_quantile = qt->r;
+            tp->cfg.dp.clip_lr = lr->r;
+            tp->cfg.dp.count_stddev = sb->r;
+        }
+    }
+    return HELIOS_OK;
+}
+
 int hl_plan_train_parse(const char *json, HlTrainPlan *tp, hl_err *err)
 {
     HlJsonObject o;
@@ -567,6 +603,8 @@ int hl_plan_train_parse(const char *json, HlTrainPlan *tp, hl_err *err)
         return hl_err_set(err, HELIOS_ERROR, -1, "train_config: none given");
     if ((rc = hl_json_parse_object(json, &o, err)) == HELIOS_OK)
         rc = train_parse_object(&o, tp, err);
+    if (rc == HELIOS_OK)
+        rc = train_parse_dp(&o, tp, err);
     hl_json_object_clear(&o);
     return rc;
 }

@@ -93,8 +93,16 @@ char *hl_plan_train_config(const HlEncoding *e, const char *model_opts, hl_err *
 typedef struct HlTrainPlan {
     const HlModelOps *ops;
     HlModelSpec spec;
-    HlTrainConfig cfg;
+    HlTrainConfig cfg;          /* record-level DP: cfg.dp */
     int nparams;
+    /* Differential privacy (engine/privacy.h), from the optional members
+     * "dp_level": "record" | "node", "dp_mechanism": "gaussian" |
+     * "laplacian", "dp_noise_multiplier": z, "dp_clip": C.  dp_level 0: off.
+     * At record level cfg.dp is filled too; at node level the node clips
+     * its update to the round's clip (the TRAIN request's, C at first). */
+    int dp_level;               /* 0, 1 record, 2 node (HlDpLevel) */
+    HlDpMechanism dp_mechanism;
+    double dp_sigma, dp_clip;
 } HlTrainPlan;
 
 int hl_plan_train_parse(const char *json, HlTrainPlan *tp, hl_err *err);

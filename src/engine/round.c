@@ -30,6 +30,12 @@ int hl_round_threads(void)
     return cores >= 1 && cores <= 256 ? (int)cores : 1;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 typedef struct Work {
     const HlRoundIn *in;
     HlRoundOut *out;
@@ -49,6 +55,7 @@ static void train_one(Work *w, int i)
     req.params = (double *)in->global;  /* read only: the request is const to the node */
     req.nparams = in->p;
     req.train_config = (char *)in->train_config;
+    req.clip = in->clip;
     hl_err_clear(&rn->err);
     double t0 = hl_now_seconds();
     HlNode *node = in->nodes[i];
@@ -140,6 +147,23 @@ int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err)
                             in->round, m, m == 1 ? "" : "s", in->min_nodes);
         goto done;
     }
+    /* Record-level adaptive clipping: the median of the nodes' final clips
+     * (each computed from noised counts) starts the next round. */
+    out->dp_clip = 0;
+    if (in->clip > 0) {
+        int k = 0;
+        double *clips = malloc(sizeof *clips * (size_t)(m ? m : 1));
+        if (clips) {
+            for (int i = 0; i < in->n; i++)
+                if (out->node[i].ok && w.resp[i].dp_clip > 0)
+                    clips[k++] = w.resp[i].dp_clip;
+            if (k > 0) {
+                qsort(clips, (size_t)k, sizeof *clips, cmp_double);
+                out->dp_clip = k % 2 ? clips[k / 2] : 0.5 * (clips[k / 2 - 1] + clips[k / 2]);
+            }
+            free(clips);
+        }
+    }
     if (in->weighted && rows == 0) {
         for (int k = 0; k < m; k++)
             weights[k] = 1.0;
@@ -155,8 +179,51 @@ int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err)
     out->node_variance = var;
 
     t0 = hl_now_seconds();
+    if (in->agg->per_step) {
+        /* FedNova: each update rescaled to the mean number of steps. */
+        double *steps = malloc(sizeof *steps * (size_t)m);
+        double **mut = malloc(sizeof *mut * (size_t)m);
+        if (!steps || !mut) {
+            free(steps);
+            free(mut);
+            rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+            goto done;
+        }
+        for (int i = 0, k = 0; i < in->n; i++)
+            if (out->node[i].ok) {
+                steps[k] = (double)w.resp[i].steps;
+                mut[k++] = w.resp[i].params;
+            }
+        hl_agg_fednova_scale(in->global, mut, weights, steps, m, in->p);
+        free(steps);
+        free(mut);
+    }
+    double *noisy = NULL;
+    if (in->dp) {
+        /* DP-FedAvg: the noised sum of the clipped updates over the
+         * expected number of nodes, as one model. */
+        if (!(noisy = calloc((size_t)(in->p ? in->p : 1), sizeof *noisy))) {
+            rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+            goto done;
+        }
+        out->dp_report_sum = 0;
+        for (int k = 0; k < m; k++)
+            for (int j = 0; j < in->p; j++)
+                noisy[j] += models[k][j] - in->global[j];
+        for (int i = 0; i < in->n; i++)
+            if (out->node[i].ok)
+                out->dp_report_sum += w.resp[i].dp_report;
+        hl_dp_add_noise(in->dp->mechanism, noisy, in->p, in->dp->sigma * in->dp->clip,
+                        in->dp->rng);
+        for (int j = 0; j < in->p; j++)
+            noisy[j] = in->global[j] + noisy[j] / in->dp->expected;
+        models[0] = noisy;
+        weights[0] = 1.0;
+        m = 1;
+    }
     int arc = in->agg->aggregate(in->aggcfg, in->global, models, weights, m, in->p,
                                  in->agg_state, out->global);
+    free(noisy);
     out->aggregate_seconds = hl_now_seconds() - t0;
     if (arc == -2)
         rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");

@@ -15,8 +15,22 @@
 #include <stdint.h>
 
 #include "agg.h"
+#include "dp/mech.h"
 #include "err.h"
 #include "node.h"
+
+/* Node-level differential privacy of a round (DP-FedAvg, McMahan et al.
+ * 2018): the nodes clipped their updates to `clip`; the round adds noise
+ * of scale sigma * clip to their unweighted sum, divides by the expected
+ * number of nodes (the fixed denominator keeps the sensitivity clip /
+ * expected), and hands global + that mean update to the aggregator as its
+ * one model. */
+typedef struct HlRoundDp {
+    HlDpMechanism mechanism;
+    double sigma, clip;
+    double expected;            /* expected nodes a round (> 0) */
+    HlRng *rng;                 /* the coordinator's secret noise stream */
+} HlRoundDp;
 
 typedef struct HlRoundIn {
     HlNode **nodes;             /* the nodes chosen for this round */
@@ -32,6 +46,8 @@ typedef struct HlRoundIn {
     int weighted;               /* weight updates by their rows */
     int min_nodes;              /* fewer answers than this: the round fails */
     int threads;                /* workers (>= 1) */
+    double clip;                /* differential privacy: the round's clip (0: none) */
+    const HlRoundDp *dp;        /* node-level differential privacy; NULL: off */
 } HlRoundIn;
 
 typedef struct HlRoundNode {
@@ -52,6 +68,9 @@ typedef struct HlRoundOut {
     double train_seconds;       /* wall time of the parallel local training */
     double aggregate_seconds;
     int64_t bytes_sent, bytes_received;  /* parameter payloads, 8 bytes a value */
+    double dp_report_sum;       /* node-level DP: the sum of the nodes' dp_report */
+    double dp_clip;             /* record-level DP: the median of the clips the nodes
+                                   ended with (0: none reported) */
 } HlRoundOut;
 
 /* Runs the round.  Returns HELIOS_OK, or an error (too few nodes answered:

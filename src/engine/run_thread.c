@@ -16,6 +16,9 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <openssl/rand.h>
+
+#include "alerts.h"
 #include "clock.h"
 #include "engine_int.h"
 #include "eval.h"
@@ -23,6 +26,7 @@
 #include "json.h"
 #include "rng.h"
 #include "round.h"
+#include "ledger.h"
 #include "runs.h"
 
 static double cpu_seconds(void)
@@ -51,6 +55,18 @@ static int select_nodes(const HlRun *r, int round, HlNode **pick)
     if (k >= r->nnodes) {
         memcpy(pick, r->nodes, sizeof *pick * (size_t)r->nnodes);
         return r->nnodes;
+    }
+    if (r->dp.mechanism != HL_DP_NONE && r->dp.level == HL_DP_NODE) {
+        /* Node-level DP is accounted for Poisson sampling (Mironov, Talwar
+         * & Zhang 2019): each node independently, with q = k / nodes. */
+        HlRng rng;
+        hl_rng_seed(&rng, r->seed, (uint64_t)round, 0, HL_RNG_SELECT);
+        double q = (double)k / r->nnodes;
+        int m = 0;
+        for (int i = 0; i < r->nnodes; i++)
+            if (hl_rng_uniform(&rng) < q)
+                pick[m++] = r->nodes[i];
+        return m;
     }
     uint32_t *idx = malloc(sizeof *idx * (size_t)r->nnodes);
     char *chosen = calloc((size_t)r->nnodes, 1);
@@ -129,7 +145,7 @@ static char *metrics_json(const HlEvalSummary *s)
 }
 
 static int commit_round(HlRun *r, sqlite3 *db, int round, HlNode **pick, int m,
-                        const HlRoundOut *out, double acc, double seconds,
+                        const HlRoundOut *out, double acc, double seconds, double epsilon,
                         const HlCatRoundPhase *phases, int nphases, hl_err *err)
 {
     HlCatRoundNode *rn = calloc((size_t)(m ? m : 1), sizeof *rn);
@@ -150,7 +166,7 @@ static int commit_round(HlRun *r, sqlite3 *db, int round, HlNode **pick, int m,
     HlCatRound cr = {
         .round_number = round, .duration_seconds = seconds, .global_loss = out->loss,
         .global_accuracy = acc, .learning_rate = r->tp.cfg.learning_rate,
-        .node_variance = out->node_variance, .privacy_epsilon = 0,
+        .node_variance = out->node_variance, .privacy_epsilon = epsilon,
         .dropped_nodes = out->dropped,
         .communication_bytes = out->bytes_sent + out->bytes_received,
         .nodes = rn, .nnodes = k, .phases = phases, .nphases = nphases,
@@ -177,6 +193,44 @@ static int commit_round(HlRun *r, sqlite3 *db, int round, HlNode **pick, int m,
     return rc;
 }
 
+/* The workspace's alerts after a committed round.  A failure to check them
+ * does not stop training. */
+static void check_alerts(HlRun *r, sqlite3 *db, int round, const HlRoundOut *out, double acc,
+                         double seconds, double prev_loss)
+{
+    hl_err e1;
+    hl_err_clear(&e1);
+    char *ws_opts = NULL;
+    if (hl_cat_workspace_options(db, r->ws_id, &ws_opts, &e1) != HELIOS_OK)
+        return;
+    HlAlertMetrics m = {
+        .remaining_epsilon = NAN, .consumed_epsilon = NAN, .global_loss = out->loss,
+        .global_accuracy = acc, .loss_delta = isfinite(prev_loss) ? out->loss - prev_loss : NAN,
+        .node_variance = out->node_variance, .participating_nodes = out->participated,
+        .dropped_nodes = out->dropped, .active_nodes = out->participated,
+        .registered_nodes = r->nnodes, .round_duration_seconds = seconds,
+        .communication_mb = (double)(out->bytes_sent + out->bytes_received) / 1e6,
+    };
+    double budget = hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "privacy_budget", NAN);
+    if (budget > 0) {
+        HlCatSpent spent;
+        if (hl_cat_privacy_spent(db, r->ws_id, 0, &spent, &e1) == HELIOS_OK) {
+            m.consumed_epsilon = spent.cumulative_epsilon;
+            m.remaining_epsilon = budget - spent.cumulative_epsilon;
+            hl_cat_spent_clear(&spent);
+        }
+    }
+    for (int tries = 0; tries < 100; tries++) {
+        hl_err_clear(&e1);
+        if (hl_alerts_check(db, r->ws_id, ws_opts, r->model, round, &m, NULL, &e1) == HELIOS_OK
+            || !strstr(e1.msg, "locked"))
+            break;
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    free(ws_opts);
+}
+
 /* The rounds.  Returns the run's final status; *err says why it failed. */
 static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err *err)
 {
@@ -193,6 +247,29 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
         status = HL_RUN_FAILED;
         goto done;
     }
+    /* Differential privacy: the coordinator's noise (node level) from a
+     * secret stream, so that no one can replay it from the model's seed. */
+    HlRng dp_rng;
+    HlRoundDp rdp = { .mechanism = r->dp.mechanism, .sigma = r->dp.sigma };
+    if (r->dp.mechanism != HL_DP_NONE) {
+        uint64_t secret;
+        if (RAND_bytes((unsigned char *)&secret, sizeof secret) != 1) {
+            hl_err_set(err, HELIOS_ERROR, -1, "no secure random numbers for differential privacy");
+            status = HL_RUN_FAILED;
+            goto done;
+        }
+        hl_rng_seed(&dp_rng, secret, 0, 0, HL_RNG_INIT);
+        rdp.rng = &dp_rng;
+        rdp.expected = r->dp_expected;
+        if (r->dp.adaptive && r->dp.level == HL_DP_NODE
+            && hl_dp_adaptive_multiplier(r->dp.sigma, r->clip.count_stddev, &rdp.sigma) != 0) {
+            hl_err_set(err, HELIOS_OPTION, -1,
+                       "adaptive clipping: the clipped-count noise %g is too small for noise_multiplier %g (it needs more than %g); raise adaptive_clipping_count_stddev",
+                       r->clip.count_stddev, r->dp.sigma, r->dp.sigma / 2);
+            status = HL_RUN_FAILED;
+            goto done;
+        }
+    }
     double t_start = hl_now_seconds();
     for (int round = r->first_round; round <= r->rounds; round++) {
         if (atomic_load(&r->stop)) {
@@ -200,19 +277,38 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
             break;
         }
         double t0 = hl_now_seconds(), c0 = cpu_seconds();
+        double spent = 0;
+        if (r->dp.mechanism != HL_DP_NONE) {
+            /* Charged before anything is released: a round that would not
+             * fit does not run. */
+            HlDpSpendCtx ctx = { .ws_id = r->ws_id, .model_id = r->model_id,
+                                 .run_id = r->run_id, .model = r->model, .round = round };
+            int src = hl_dp_spend(db, &ctx, &r->dp, &r->dp_cost, r->clip.clip, &spent, err);
+            if (src != HELIOS_OK) {
+                status = src == HL_DP_EXHAUSTED ? HL_RUN_BUDGET_EXHAUSTED : HL_RUN_FAILED;
+                break;
+            }
+        }
         int m = select_nodes(r, round, pick);
         memset(rn, 0, sizeof *rn * (size_t)r->nnodes);
+        rdp.clip = r->clip.clip;
         HlRoundIn in = {
             .nodes = pick, .n = m, .round = round, .seed = r->seed, .global = r->params,
             .p = r->p, .train_config = r->train_config, .agg = r->agg, .aggcfg = &r->aggcfg,
             .agg_state = r->state, .weighted = r->weighted, .min_nodes = r->round_min,
             .threads = hl_round_threads(),
+            .clip = r->dp.mechanism != HL_DP_NONE ? r->clip.clip : 0,
+            .dp = r->dp.mechanism != HL_DP_NONE && r->dp.level == HL_DP_NODE ? &rdp : NULL,
         };
         HlRoundOut out = { .global = next, .node = rn };
         if (hl_round_run(&in, &out, err) != HELIOS_OK) {
             status = HL_RUN_FAILED;
             break;
         }
+        if (r->dp.adaptive && r->dp.level == HL_DP_NODE)
+            hl_dp_adaptive_update(&r->clip, out.dp_report_sum, &dp_rng);
+        else if (r->dp.adaptive && out.dp_clip > 0)
+            r->clip.clip = out.dp_clip;
         double c1 = cpu_seconds();
         memcpy(r->params, next, sizeof *next * (size_t)r->p);
         double acc = NAN, vloss = NAN, te = hl_now_seconds();
@@ -233,10 +329,12 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
             {HL_CAT_PHASE_EVALUATION, eval_s, c2 - c1, peak_memory(), 0, 0},
         };
         double seconds = hl_now_seconds() - t0;
-        if (commit_round(r, db, round, pick, m, &out, acc, seconds, ph, 3, err) != HELIOS_OK) {
+        if (commit_round(r, db, round, pick, m, &out, acc, seconds, spent, ph, 3, err)
+            != HELIOS_OK) {
             status = HL_RUN_FAILED;
             break;
         }
+        check_alerts(r, db, round, &out, acc, seconds, prev);
         pthread_mutex_lock(&r->e->mu);
         void (*progress)(void *, const char *, int, int, double, double, double) = r->e->progress;
         void *parg = r->e->progress_arg;
@@ -299,7 +397,7 @@ void *hl_eng_run_thread(void *arg)
     }
     if (db) {
         char *metrics = status == HL_RUN_COMPLETED || status == HL_RUN_CONVERGED
-                        ? metrics_json(&last) : NULL;
+                        || status == HL_RUN_BUDGET_EXHAUSTED ? metrics_json(&last) : NULL;
         hl_err ferr;
         hl_err_clear(&ferr);
         if (hl_cat_run_finish(db, r->run_id, status, err.code ? err.msg : NULL, metrics, NULL,
@@ -313,6 +411,7 @@ void *hl_eng_run_thread(void *arg)
     case HL_RUN_COMPLETED: snprintf(text, sizeof text, "completed"); break;
     case HL_RUN_CONVERGED: snprintf(text, sizeof text, "converged"); break;
     case HL_RUN_STOPPED: snprintf(text, sizeof text, "stopped"); break;
+    case HL_RUN_BUDGET_EXHAUSTED: snprintf(text, sizeof text, "%.250s", err.msg); break;
     default: snprintf(text, sizeof text, "failed: %.240s", err.msg); break;
     }
     pthread_mutex_lock(&r->e->mu);

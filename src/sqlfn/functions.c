@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "engine/privacy.h"
 #include "helios.h"
 #include "json.h"
 #include "options.h"
@@ -351,6 +352,24 @@ static void fn_no_engine(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_error(ctx, "federated_evaluate() needs a connection opened by helios", -1);
 }
 
+/* hl_privacy_rounds_left(workspace_id): how many more rounds like the
+ * workspace's latest fit in its privacy budget (engine/privacy.h); NULL
+ * without a budget, or before any round without privacy_per_round. */
+static void fn_rounds_left(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    hl_err err;
+    hl_err_clear(&err);
+    int64_t left = hl_dp_rounds_left(sqlite3_context_db_handle(ctx),
+                                     sqlite3_value_int64(argv[0]), &err);
+    if (left == -2)
+        sqlite3_result_error(ctx, err.msg, -1);
+    else if (left < 0)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_int64(ctx, left);
+}
+
 /* ---- registration ------------------------------------------------------------ */
 
 int hl_sqlfn_register_functions(sqlite3 *db)
@@ -366,6 +385,7 @@ int hl_sqlfn_register_functions(sqlite3 *db)
         {"hl_option_text", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, fn_option_text},
         {"hl_option_defs", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, fn_option_defs},
         {"hl_evaluate", 2, SQLITE_UTF8, fn_no_engine},
+        {"hl_privacy_rounds_left", 1, SQLITE_UTF8, fn_rounds_left},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         int rc = sqlite3_create_function_v2(db, fns[i].name, fns[i].nargs, fns[i].flags, NULL,
@@ -385,5 +405,7 @@ int hl_sqlfn_register_functions(sqlite3 *db)
 int hl_sqlfn_register(sqlite3 *db)
 {
     int rc = hl_sqlfn_register_functions(db);
+    if (rc == SQLITE_OK)
+        rc = hl_sqlfn_register_privacy(db);
     return rc == SQLITE_OK ? hl_sqlfn_register_views(db) : rc;
 }

@@ -11,7 +11,9 @@
  *  - the scalar functions federated_predict(), wait_for_convergence(),
  *    compare_federated_models() (argument checks, then "not implemented
  *    yet"), now() and hl_option(kind, json, name) (an option's effective
- *    value, explicit or default, for the view queries).
+ *    value, explicit or default, for the view queries);
+ *  - the privacy accountant, federated_dp_epsilon() and
+ *    federated_dp_noise_multiplier() (privacy.c).
  */
 #ifndef HL_SQLFN_H
 #define HL_SQLFN_H
@@ -35,5 +37,9 @@ int hl_sqlfn_register_training(sqlite3 *db, struct helios *h);
  * functions (functions.c).  Same return values. */
 int hl_sqlfn_register_views(sqlite3 *db);
 int hl_sqlfn_register_functions(sqlite3 *db);
+
+/* federated_dp_epsilon() and federated_dp_noise_multiplier() (privacy.c),
+ * registered by hl_sqlfn_register().  Same return values. */
+int hl_sqlfn_register_privacy(sqlite3 *db);
 
 #endif

@@ -30,6 +30,39 @@ static void test_fedavg_weighted(void)
     CHECK_NEAR(out[1], 1.25, TOL);
 }
 
+/* FedNova by hand: global (1, 0), node models (3, 4) after 2 steps and
+ * (2, 1) after 1 step, weights 1 and 3.  tau_eff = (1*2 + 3*1) / 4 = 1.25;
+ * the updates (2, 4) and (1, 1) become (2, 4) * 1.25/2 = (1.25, 2.5) and
+ * (1, 1) * 1.25 = (1.25, 1.25); their weighted mean is (1.25, 1.5625), so
+ * the next global model is (2.25, 1.5625).  FedAvg would give (2.25, 1.75).
+ * Equal steps: FedNova is FedAvg; a node without steps keeps the global
+ * model and does not count in tau_eff. */
+static void test_fednova_by_hand(void)
+{
+    double a[] = { 3, 4 }, b[] = { 2, 1 };
+    const double g[] = { 1, 0 }, w[] = { 1, 3 }, steps[] = { 2, 1 };
+    double *mut[] = { a, b };
+    CHECK_NEAR(hl_agg_fednova_scale(g, mut, w, steps, 2, 2), 1.25, TOL);
+    CHECK_NEAR(a[0], 1 + 2 * 0.625, TOL);
+    CHECK_NEAR(a[1], 4 * 0.625, TOL);
+    CHECK_NEAR(b[0], 1 + 1.25, TOL);
+    CHECK_NEAR(b[1], 1.25, TOL);
+    const double *models[] = { a, b };
+    double out[2];
+    CHECK_INT(hl_agg_fednova.aggregate(&defaults, g, models, w, 2, 2, NULL, out), 0);
+    CHECK_NEAR(out[0], 2.25, TOL);
+    CHECK_NEAR(out[1], 1.5625, TOL);
+    CHECK(hl_agg_find("FedNova") == &hl_agg_fednova && hl_agg_fednova.per_step);
+
+    double c[] = { 3, 4 }, d[] = { 2, 1 }, e[] = { 9, 9 };
+    const double same[] = { 4, 4, 0 };
+    double *mut2[] = { c, d, e };
+    CHECK_NEAR(hl_agg_fednova_scale(g, mut2, NULL, same, 3, 2), 4.0, TOL);
+    CHECK(c[0] == 3 && c[1] == 4 && d[0] == 2 && d[1] == 1 && e[0] == 9);
+    const double none[] = { 0, 0 };
+    CHECK(hl_agg_fednova_scale(g, mut2, NULL, none, 2, 2) == 0 && c[0] == 3);
+}
+
 /* Equal weights give the plain mean: (1 + 4 + 7) / 3 = 4 and
  * (10 - 2 + 0.5) / 3 = 8.5 / 3; so do weights 5, 5, 5, NULL weights, and
  * fedprox (the same server step). */
@@ -598,6 +631,7 @@ int main(void)
 {
     RUN(test_fedavg_weighted);
     RUN(test_fedavg_equal_weights);
+    RUN(test_fednova_by_hand);
     RUN(test_fedavg_precision);
     RUN(test_fedavg_refuses);
     RUN(test_fedadam_two_rounds);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "catalog_int.h"
 #include "helios.h"
 #include "unit.h"
 #include "db_helpers.h"
@@ -80,16 +81,56 @@ static void test_migrate_from_zero(void)
     fresh_path("zero");
     sqlite3 *db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_OK);
-    CHECK_STR(one(db, "PRAGMA user_version"), "3");
+    CHECK_STR(one(db, "PRAGMA user_version"), "4");
     CHECK_STR(one(db, "PRAGMA foreign_keys"), "1");
     CHECK_STR(one(db, "PRAGMA journal_mode"), "wal");
     CHECK_STR(one(db, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master "
                       "WHERE type = 'table' ORDER BY name)"),
               "hl_aggfunc hl_alert hl_audit hl_checkpoint hl_extension hl_model hl_model_version "
-              "hl_node hl_round hl_round_node hl_round_phase hl_run hl_workspace");
+              "hl_node hl_notification hl_privacy_ledger hl_round hl_round_node hl_round_phase "
+              "hl_run hl_workspace");
     /* Opening again is a no-op. */
     CHECK_INT(hl_cat_open(db, 0, &err), HELIOS_OK);
-    CHECK_STR(one(db, "PRAGMA user_version"), "3");
+    CHECK_STR(one(db, "PRAGMA user_version"), "4");
+    sqlite3_close(db);
+    remove_db();
+}
+
+/* A catalog of version 3 (made by the migrations of that time) upgrades to
+ * the current one, its rows kept: a run may now end
+ * 'privacy_budget_exhausted', and still no unknown status. */
+static void test_upgrade_from_3(void)
+{
+    hl_err err;
+    int rc;
+    fresh_path("v3");
+    sqlite3 *db = raw_open();
+    for (int v = 1; v <= 3; v++)
+        CHECK_INT(sqlite3_exec(db, hl_cat_migration_sql(v), NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA user_version = 3;"
+                     "INSERT INTO hl_workspace(name) VALUES ('ws');"
+                     "INSERT INTO hl_model(ws_id, name) VALUES (1, 'm');"
+                     "INSERT INTO hl_run(model_id, status) VALUES (1, 'failed');",
+                 NULL, NULL, NULL);
+    CHECK_STR(one(db, "SELECT count(*) FROM hl_run"), "1");
+    sqlite3_close(db);
+    db = cat_open(&rc, &err);
+    CHECK_INT(rc, HELIOS_OK);
+    CHECK_STR(one(db, "PRAGMA user_version"), "4");
+    CHECK_STR(one(db, "SELECT status FROM hl_run"), "failed");
+    CHECK_STR(one(db, "SELECT count(*) FROM hl_privacy_ledger"), "0");
+    CHECK_STR(one(db, "SELECT triggered FROM hl_alert UNION ALL SELECT 'none'"), "none");
+    hl_cat_protect(db, 0);
+    CHECK_INT(sqlite3_exec(db, "UPDATE hl_run SET status = 'privacy_budget_exhausted'", NULL,
+                           NULL, NULL), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, "UPDATE hl_run SET status = 'bogus'", NULL, NULL, NULL),
+              SQLITE_CONSTRAINT);
+    hl_cat_protect(db, 1);
+    CHECK_STR(one(db, "PRAGMA integrity_check"), "ok");
+    sqlite3_close(db);
+    /* A second process (connection) sees the widened CHECK too. */
+    db = cat_open(&rc, &err);
+    CHECK_STR(one(db, "SELECT status FROM hl_run"), "privacy_budget_exhausted");
     sqlite3_close(db);
     remove_db();
 }
@@ -106,7 +147,7 @@ static void test_user_tables_get_catalog(void)
     sqlite3_close(db);
     db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_OK);
-    CHECK_STR(one(db, "PRAGMA user_version"), "3");
+    CHECK_STR(one(db, "PRAGMA user_version"), "4");
     CHECK_STR(one(db, "SELECT sum(age) FROM patients"), "116");
     CHECK_STR(one(db, "SELECT count(*) FROM hl_workspace"), "0");
     sqlite3_close(db);
@@ -148,13 +189,13 @@ static void test_version_refused(void)
     sqlite3 *db = cat_open(&rc, &err);
     sqlite3_close(db);
     db = raw_open();
-    sqlite3_exec(db, "PRAGMA user_version = 4", NULL, NULL, NULL);
+    sqlite3_exec(db, "PRAGMA user_version = 5", NULL, NULL, NULL);
     sqlite3_close(db);
     db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_ERROR);
-    CHECK_STR(err.msg, "the catalog in this database has schema version 4, newer than this "
-                       "build of helios understands (3); open it with a newer helios");
-    CHECK_STR(one(db, "PRAGMA user_version"), "4");     /* untouched */
+    CHECK_STR(err.msg, "the catalog in this database has schema version 5, newer than this "
+                       "build of helios understands (4); open it with a newer helios");
+    CHECK_STR(one(db, "PRAGMA user_version"), "5");     /* untouched */
     sqlite3_close(db);
     remove_db();
 
@@ -176,7 +217,7 @@ static void test_version_refused(void)
     sqlite3_close(db);
     db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_ERROR);
-    CHECK_STR(err.msg, "cannot add the helios catalog (schema version 3) to this database: "
+    CHECK_STR(err.msg, "cannot add the helios catalog (schema version 4) to this database: "
                        "table hl_node already exists");
     CHECK_STR(one(db, "PRAGMA user_version"), "0");
     CHECK_STR(one(db, "SELECT count(*) FROM sqlite_master WHERE name = 'hl_workspace'"), "0");
@@ -437,7 +478,7 @@ static void test_protection(void)
     CHECK_STR(hl_cat_protect_errmsg(db), "PRAGMA user_version belongs to the helios catalog "
                                          "(it holds the catalog's schema version)");
     CHECK_STR(one(db, "SELECT name FROM hl_workspace"), "w");
-    CHECK_STR(one(db, "PRAGMA user_version"), "3");
+    CHECK_STR(one(db, "PRAGMA user_version"), "4");
     CHECK_INT(sqlite3_exec(db, "CREATE TABLE mine(x); INSERT INTO mine VALUES (1)", NULL, NULL,
                            NULL), SQLITE_OK);
 
@@ -465,6 +506,7 @@ static void test_protection(void)
 int main(void)
 {
     RUN(test_migrate_from_zero);
+    RUN(test_upgrade_from_3);
     RUN(test_user_tables_get_catalog);
     RUN(test_reopen_keeps_data);
     RUN(test_version_refused);

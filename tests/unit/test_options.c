@@ -364,7 +364,7 @@ static void test_aggregation_names(void)
     /* a name that is not built in is a user-defined aggregation function */
     EXPECT_OK(MD, NULL, "aggregation = 'weighted_median'", "{\"aggregation\":\"weighted_median\"}");
     EXPECT_ERR(MD, NULL, "aggregation = 'weighted median'",
-               "option 'aggregation' must be one of 'fedavg', 'fedprox', 'fedadam', 'fedyogi', "
+               "option 'aggregation' must be one of 'fedavg', 'fedprox', 'fednova', 'fedadam', 'fedyogi', "
                "'fedadagrad', 'median', 'trimmed_mean', 'krum' or the name of an aggregation "
                "function, found 'weighted median'", "'weighted");
     CHECK_STR(hl_opt_is_builtin_aggregation("FedYogi"), "fedyogi");

@@ -410,7 +410,6 @@ static void test_argument_errors(void)
 static void test_waiting_views(void)
 {
     static const char *const calls[][2] = {
-        {"federated_privacy_history", "federated_privacy_history"},
         {"federated_compliance_check('ml_consortium', 'gdpr')", "federated_compliance_check"},
         {"federated_security_audit('ml_consortium')", "federated_security_audit"},
         {"federated_data_quality_check('customer_churn')", "federated_data_quality_check"},
