@@ -32,32 +32,40 @@
  * nodes.  Each level has its own options (tuned for DP, see RESULTS.md);
  * its baseline uses the same ones.
  *
- * Splits.  As bench/accuracy.c: split k (k = 0..S-1) is a stratified
- * 80/20 train/test split by Fisher-Yates with splitmix64 seeded 42 + k,
- * model seed 7 + k, partition seed k + 1.  The difference private -
- * non-private is taken per split (paired: same test rows, nodes and model
- * seed) and reported as mean and sample sd over the splits.  Accuracy is
- * federated_evaluate(m, 'test').  For each private run the bench reads the
- * calibrated noise multiplier and the epsilon the workspace's ledger says
- * was consumed (federated_privacy_budget), and checks it is <= the budget.
+ * Splits and repeats.  As bench/accuracy.c: split k (k = 0..S-1) is a
+ * stratified 80/20 train/test split by Fisher-Yates with splitmix64 seeded
+ * 42 + k, model seed 7 + k, partition seed k + 1.  The noise of DP is drawn
+ * from a secret seed (RAND_bytes, at every node and at the coordinator), so
+ * a private run cannot be replayed: each (split, epsilon) is trained n times
+ * (default 2), in n workspaces, and the split's accuracy is their mean (the
+ * sd between them, "run to run", is printed as well).  The difference
+ * private - non-private is taken per split (paired: same test rows, nodes
+ * and model seed) and reported as mean and sample sd over the splits.
+ * Accuracy is federated_evaluate(m, 'test').  For each private run the
+ * bench reads the calibrated noise multiplier (federated_privacy_history),
+ * the sampling rate and steps of a round (hl_privacy_ledger), and the
+ * epsilon the workspace's ledger says was consumed
+ * (federated_privacy_budget), and checks it is <= the budget.
  *
- * Usage: bench/privacy [-d DATASET] [-m lr|nn] [-s SPLITS] [-e EPS,EPS,...]
- *                      [-l record|node] [-r ROUNDS -E EPOCHS -c CLIP -o OPTIONS]
+ * Usage: bench/privacy [-d DATASET] [-m lr|nn] [-s SPLITS] [-n REPEATS]
+ *                      [-e EPS,EPS,...] [-l record|node]
+ *                      [-r ROUNDS -E EPOCHS -c CLIP -o OPTIONS]
  *                      [DATA_DIR [CATALOG_PREFIX]]
- *   -d  one dataset (breast_cancer, churn, digits); default breast_cancer
- *       and churn (digits with -d digits or -d all);
- *   -m  model: lr (default) or nn;
- *   -s  number of splits (default 3, at most 32);
+ *   -d  one dataset (breast_cancer, churn, digits); default all three;
+ *   -m  one model; default logistic regression on every dataset and the
+ *       network on the binary ones (-m nn -d digits runs the digits
+ *       network, barely tuned);
+ *   -s  number of splits (default 5, at most 32);
+ *   -n  private runs per split and epsilon (default 2, at most 8);
  *   -e  epsilons, comma-separated (default 0.5,1,2,8);
  *   -l  one level (default both);
  *   -r, -E, -c, -o  override rounds, local epochs, clipping threshold or
- *       the model options of the selected level(s), for exploring (the
- *       table in RESULTS.md uses the defaults);
+ *       the model options of the selected model(s) and level(s), for
+ *       exploring (the table in RESULTS.md uses the defaults);
  *   DATA_DIR defaults to ../shared/data; catalogs go to
  *   CATALOG_PREFIX-<dataset>-<split>.db (default /tmp/helios-bench-privacy).
- * The runs of a (split, level) are started together and run concurrently
- * (every random stream, the noise included, is seeded).  Figures only: it
- * never fails because a target is missed.
+ * The runs of a (split, model, level) are started together and run
+ * concurrently.  Figures only: it never fails because a target is missed.
  */
 #include <math.h>
 #include <stdio.h>
@@ -360,7 +368,7 @@ static void report(const Dataset *D, const Options *o, int mi, int l, const char
         mean_sd(c->sigma[i], s, &zm, &zsd);
         printf("    eps %-4g accuracy %.4f sd %.4f (run to run %.4f)  difference %+.2f sd %.2f "
                "pts  noise_multiplier %.4f (sd %.4f; q %.3g, %g steps a round)  "
-               "epsilon consumed <= %.6g  diffs", o->eps[i], am, asd, nr > 1 ? sqrt(within) : NAN,
+               "epsilon consumed <= %.9g  diffs", o->eps[i], am, asd, nr > 1 ? sqrt(within) : NAN,
                dm, dsd, zm, zsd, c->q[i], c->steps[i], emax);
         for (int k = 0; k < s; k++)
             printf(" %+.2f", d[k]);
@@ -467,7 +475,7 @@ static int parse_eps(const char *s, Options *o)
 
 int main(int argc, char **argv)
 {
-    Options o = { .splits = 3, .repeats = 2, .model = -1, .level = -1,
+    Options o = { .splits = 5, .repeats = 2, .model = -1, .level = -1,
                   .eps = { 0.5, 1, 2, 8 }, .neps = 4 };
     int c;
     while ((c = getopt(argc, argv, "d:m:s:n:e:l:r:E:c:o:")) != -1) {

@@ -553,6 +553,9 @@ int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mod
         rc = hl_err_set(err, HELIOS_NOTIMPL, -1,
                         "not implemented yet: algorithm '%s' (federated trees arrive in a later release); use logistic_regression, linear_regression or neural_network",
                         algorithm);
+    if (rc == HELIOS_OK && hl_eng_opt_num(HL_OBJ_MODEL, opts, "secure_aggregation", 0) != 0)
+        rc = hl_err_set(err, HELIOS_NOTIMPL, -1,
+                        "not implemented yet: secure_aggregation (the protocol is built, src/secagg/, but rounds do not run it yet)");
     if (rc == HELIOS_OK)
         rc = hl_dp_plan_read(ws_opts, &r->dp, err);
     if (rc == HELIOS_OK && r->dp.mechanism != HL_DP_NONE && r->dp.level == HL_DP_NODE
