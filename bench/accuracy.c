@@ -82,7 +82,8 @@ typedef struct Dataset {
 } Dataset;
 
 #define LR_OPTIONS(lr) "algorithm = 'logistic_regression', optimizer = 'sgd', " \
-                   "learning_rate = " lr ", batch_size = 32, l2_regularization = 0.001"
+                   "learning_rate = " lr ", batch_size = 32, l2_regularization = 0.001, " \
+                   "aggregation = 'fednova'"
 #define NN_OPTIONS(lr, l2) "algorithm = 'neural_network', activation = 'relu', " \
                    "optimizer = 'sgd', learning_rate = " lr ", batch_size = 32, " \
                    "l2_regularization = " l2
@@ -93,7 +94,7 @@ static const Dataset datasets[] = {
     { "churn", "churn_telco.csv", 0.808, 0.750,
       { { LR_OPTIONS("0.01"), 200, 5 }, { NN_OPTIONS("0.05", "0.01"), 150, 4 } } },
     { "digits", "image_digits_8x8.csv", 0.972, 0.967,
-      { { LR_OPTIONS("0.1"), 200, 5 }, { NN_OPTIONS("0.05", "0.0001"), 800, 5 } } },
+      { { LR_OPTIONS("0.1"), 200, 20 }, { NN_OPTIONS("0.05", "0.0001"), 800, 5 } } },
 };
 
 static const char *const model_names[2] = { "lr", "nn" };

@@ -1,28 +1,36 @@
 /*
  * secagg.c - what secure aggregation costs (issue 4, points 8 and 10:
  * "round time with secure aggregation against without, at 10 and 100
- * nodes; the cost of dropout recovery").
+ * nodes; the cost of dropout recovery"; target: a secure round at 100
+ * nodes costs at most 3 x a plain one).
  *
- * The four rounds of src/secagg/ (Bonawitz et al. 2017) run in process for
- * n nodes and a vector of d coordinates, with no dropout, with 10% of the
- * nodes dropping before their masked input (the server rebuilds their
- * keys and recomputes their pairwise masks), and with n - t of them
- * dropping there (the most it can recover from).  Each round is timed in
- * three parts, as the engine would run it: the server makes every node's
- * message (serial), the nodes compute their replies (on THREADS threads,
- * like the engine's node pool), the server takes the replies and closes
- * the round (serial; closing round 3 rebuilds the secrets and removes the
- * masks).  Printed per configuration: the wall time of each round, of the
- * server's share of round 3, and of the whole; the CPU time of the whole
- * (what a loaded machine cannot hide); the nodes' CPU time per node (what
- * one site would spend); the bytes each node sends and receives.  Medians over REPS runs.  The "plain" column is what the same
- * aggregation costs without protection: summing n vectors of d doubles.
+ * A session of src/secagg/ (Bonawitz et al. 2017 with the key agreement
+ * amortized over the run) runs in process for n nodes and vectors of d
+ * coordinates.  Each stage runs as the engine runs it (engine/secure.c):
+ * THREADS workers take the nodes in turn and, for each, make the server's
+ * message, compute the node's reply and hand it to the server (message()
+ * and receive() are thread-safe for different nodes: no lock here), then
+ * the server closes the stage (serial; closing UNMASKING rebuilds the
+ * secrets and removes the masks).
  *
- * Also printed once: the primitives the cost is made of (an X25519 key
- * agreement through EVP with its SHA-256, a key pair, the AES-256-CTR mask
- * generator per MB).
+ * Printed:
+ *   - the primitives (an X25519 key pair; an agreement with its SHA-256; an
+ *     HMAC-SHA256 round seed; an AES-256-GCM seal of one node's shares; the
+ *     AES-256-CTR mask generator per MB; one node's Shamir sharing at 100
+ *     nodes, t = 51);
+ *   - the key setup, once per session: wall and CPU time, X25519
+ *     agreements, bytes per node (median of REPS sessions);
+ *   - a training round after the setup, per n, d and dropouts (none; 10% of
+ *     the nodes before their masked input; n - t of them there, the most a
+ *     round survives; n - t during UNMASKING): the wall time of each stage
+ *     and of the round, the CPU time of the round (every thread: what a
+ *     loaded machine cannot hide), one node's CPU time, the server's serial
+ *     close of UNMASKING, bytes per node, and the plain sum of the same
+ *     vectors for comparison (median of ROUNDS rounds of one session).
+ *     The X25519 agreements made during the rounds are counted: 0.
  *
- * Usage: bench/secagg [-t THREADS] [-r REPS]   (default: the cores, 3)
+ * Usage: bench/secagg [-t THREADS] [-r ROUNDS] [-s REPS]
+ *        (default: the cores, 9 rounds, 3 setups)
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -34,24 +42,6 @@
 #include "bench.h"
 #include "secagg/secagg.h"
 #include "secagg/secagg_int.h"
-
-typedef struct Run {
-    int n, dim, round;
-    const int *drop;            /* drop[u]: the first round u does not answer */
-    HlSecAggServer *srv;
-    HlSecAggClient **cli;
-    double *x;
-    uint8_t **msg, **reply;
-    size_t *len, *rlen;
-    double *cpu;                /* per thread: node CPU seconds this round */
-    int threads;
-    int next;                   /* the next node to take (atomic) */
-} Run;
-
-typedef struct Work {
-    Run *run;
-    int id;
-} Work;
 
 static double cpu_clock(clockid_t id)
 {
@@ -65,161 +55,190 @@ static double thread_cpu(void)
     return cpu_clock(CLOCK_THREAD_CPUTIME_ID);
 }
 
+static double process_cpu(void)
+{
+    return cpu_clock(CLOCK_PROCESS_CPUTIME_ID);
+}
+
 static void die(const char *what, const hl_err *err)
 {
     fprintf(stderr, "bench/secagg: %s: %s\n", what, err->msg);
     exit(1);
 }
 
-static void *nodes_work(void *arg)
+typedef struct Run {
+    int n, dim, threads;
+    int stage;
+    const int *drop;            /* drop[u]: the first stage u does not answer */
+    HlSecAggServer *srv;
+    HlSecAggClient **cli;
+    double *x;
+    double *node_cpu;           /* per thread: CPU seconds in the nodes' handle() */
+    double *up, *down;          /* per thread: bytes */
+    int next;                   /* the next node to take (atomic) */
+} Run;
+
+typedef struct Work {
+    Run *run;
+    int id;
+} Work;
+
+static void *stage_work(void *arg)
 {
     Work *w = arg;
     Run *r = w->run;
-    double t0 = thread_cpu();
     for (;;) {
         int u = __atomic_fetch_add(&r->next, 1, __ATOMIC_RELAXED);
         if (u >= r->n)
             break;
-        if (!r->msg[u])
+        if (!hl_secagg_server_active(r->srv, u) || r->drop[u] <= r->stage)
             continue;
-        HlSecAggClient *c = r->cli[u];
+        uint8_t *msg = NULL, *reply = NULL;
+        size_t len = 0, rlen = 0;
         hl_err err;
         hl_err_clear(&err);
-        int rc;
-        switch (r->round) {
-        case 0:
-            rc = hl_secagg_client_advertise_keys(c, r->msg[u], r->len[u], &r->reply[u],
-                                                 &r->rlen[u], &err);
-            break;
-        case 1:
-            rc = hl_secagg_client_share_keys(c, r->msg[u], r->len[u], &r->reply[u], &r->rlen[u],
-                                             &err);
-            break;
-        case 2:
-            rc = hl_secagg_client_masked_input(c, r->msg[u], r->len[u],
-                                               r->x + (size_t)u * (size_t)r->dim, r->dim,
-                                               &r->reply[u], &r->rlen[u], &err);
-            break;
-        default:
-            rc = hl_secagg_client_unmask(c, r->msg[u], r->len[u], &r->reply[u], &r->rlen[u],
-                                         &err);
-            break;
-        }
-        if (rc != HELIOS_OK)
+        if (hl_secagg_server_message(r->srv, u, &msg, &len, &err) != HELIOS_OK)
+            die("server message", &err);
+        double c0 = thread_cpu();
+        if (hl_secagg_client_handle(r->cli[u], msg, len, r->x + (size_t)u * (size_t)r->dim,
+                                    r->dim, &reply, &rlen, &err) != HELIOS_OK)
             die("node", &err);
+        r->node_cpu[w->id] += thread_cpu() - c0;
+        if (hl_secagg_server_receive(r->srv, u, reply, rlen, &err) != HELIOS_OK)
+            die("server receive", &err);
+        r->down[w->id] += (double)len;
+        r->up[w->id] += (double)rlen;
+        free(msg);
+        free(reply);
     }
-    r->cpu[w->id] += thread_cpu() - t0;
     return NULL;
 }
 
 typedef struct Figures {
-    double round[4];            /* wall seconds */
-    double unmask;              /* closing round 3 */
-    double total, cpu;          /* wall, and CPU of the whole process */
-    double node_cpu;            /* node CPU seconds, all nodes */
-    double up, down;            /* bytes per node, all rounds */
-    double plain;
+    double stage[HL_SECAGG_DONE];       /* wall seconds per stage */
+    double unmask;              /* the server closing UNMASKING */
+    double wall, cpu;           /* the round (or setup): wall, CPU of the process */
+    double node_cpu;            /* all nodes' CPU seconds */
+    double up, down;            /* bytes per node */
+    double agreements;
 } Figures;
 
-/* One session; fills f.  The nodes' vectors are in [-1, 1]. */
-static void session(int n, int dim, int ndrop, int threads, Figures *f)
+/* Runs the current stages until `until` (DONE, or SHARE after the setup),
+ * timing each. */
+static void run_stages(Run *r, HlSecAggRound until, Figures *f)
+{
+    pthread_t *tid = malloc((size_t)r->threads * sizeof *tid);
+    Work *work = malloc((size_t)r->threads * sizeof *work);
+    hl_err err;
+    hl_err_clear(&err);
+    memset(r->node_cpu, 0, (size_t)r->threads * sizeof *r->node_cpu);
+    memset(r->up, 0, (size_t)r->threads * sizeof *r->up);
+    memset(r->down, 0, (size_t)r->threads * sizeof *r->down);
+    while (hl_secagg_server_round(r->srv) != until) {
+        double t0 = bench_now();
+        r->stage = (int)hl_secagg_server_round(r->srv);
+        r->next = 0;
+        for (int i = 0; i < r->threads; i++) {
+            work[i].run = r;
+            work[i].id = i;
+            pthread_create(&tid[i], NULL, stage_work, &work[i]);
+        }
+        for (int i = 0; i < r->threads; i++)
+            pthread_join(tid[i], NULL);
+        double t1 = bench_now();
+        if (hl_secagg_server_advance(r->srv, &err) != HELIOS_OK)
+            die("advance", &err);
+        double t2 = bench_now();
+        f->stage[r->stage] = t2 - t0;
+        if (r->stage == HL_SECAGG_UNMASKING)
+            f->unmask = t2 - t1;
+    }
+    for (int i = 0; i < r->threads; i++) {
+        f->node_cpu += r->node_cpu[i];
+        f->up += r->up[i] / r->n;
+        f->down += r->down[i] / r->n;
+    }
+    free(tid);
+    free(work);
+}
+
+static void run_open(Run *r, int n, int dim, int threads, const int *drop)
 {
     HlSecAggConfig cfg = { n, 0, dim, NULL, 0 };
     hl_err err;
     hl_err_clear(&err);
-    Run r = { 0 };
-    r.n = n;
-    r.dim = dim;
-    r.threads = threads;
-    r.srv = hl_secagg_server_new(&cfg, &err);
-    if (!r.srv)
+    memset(r, 0, sizeof *r);
+    r->n = n;
+    r->dim = dim;
+    r->threads = threads;
+    r->drop = drop;
+    if (!(r->srv = hl_secagg_server_new(&cfg, &err)))
         die("server", &err);
-    int *drop = malloc((size_t)n * sizeof *drop);
-    for (int u = 0; u < n; u++)         /* every (n / ndrop)-th node drops at round 2 */
-        drop[u] = ndrop && u % (n / ndrop) == 0 && u / (n / ndrop) < ndrop ? 2 : 4;
-    r.drop = drop;
-    r.cli = malloc((size_t)n * sizeof *r.cli);
-    r.x = malloc((size_t)n * (size_t)dim * sizeof *r.x);
-    r.msg = calloc((size_t)n, sizeof *r.msg);
-    r.reply = calloc((size_t)n, sizeof *r.reply);
-    r.len = calloc((size_t)n, sizeof *r.len);
-    r.rlen = calloc((size_t)n, sizeof *r.rlen);
-    r.cpu = calloc((size_t)threads, sizeof *r.cpu);
+    r->cli = malloc((size_t)n * sizeof *r->cli);
+    for (int u = 0; u < n; u++)
+        r->cli[u] = hl_secagg_client_new();
+    r->x = malloc((size_t)n * (size_t)dim * sizeof *r->x);
     uint64_t seed = 1;
-    for (int u = 0; u < n; u++)
-        r.cli[u] = hl_secagg_client_new();
     for (size_t i = 0; i < (size_t)n * (size_t)dim; i++)
-        r.x[i] = 2 * bench_uniform(&seed) - 1;
+        r->x[i] = 2 * bench_uniform(&seed) - 1;
+    r->node_cpu = calloc((size_t)threads, sizeof *r->node_cpu);
+    r->up = calloc((size_t)threads, sizeof *r->up);
+    r->down = calloc((size_t)threads, sizeof *r->down);
+}
+
+static void run_close(Run *r)
+{
+    for (int u = 0; u < r->n; u++)
+        hl_secagg_client_free(r->cli[u]);
+    hl_secagg_server_free(r->srv);
+    free(r->cli);
+    free(r->x);
+    free(r->node_cpu);
+    free(r->up);
+    free(r->down);
+}
+
+/* The key setup of a session of n nodes (begins round 0 and stops at its
+ * SHARE). */
+static void setup(Run *r, Figures *f)
+{
+    unsigned char *all = malloc((size_t)r->n);
+    memset(all, 1, (size_t)r->n);
+    hl_err err;
+    hl_err_clear(&err);
     memset(f, 0, sizeof *f);
-    pthread_t *tid = malloc((size_t)threads * sizeof *tid);
-    Work *work = malloc((size_t)threads * sizeof *work);
-    double start = bench_now(), cpu0 = cpu_clock(CLOCK_PROCESS_CPUTIME_ID);
-    for (int k = 0; k < 4; k++) {
-        double t0 = bench_now();
-        r.round = k;
-        r.next = 0;
-        for (int u = 0; u < n; u++)
-            if (hl_secagg_server_active(r.srv, u) && drop[u] > k) {
-                if (hl_secagg_server_message(r.srv, u, &r.msg[u], &r.len[u], &err) != HELIOS_OK)
-                    die("server message", &err);
-                f->down += (double)r.len[u];
-            }
-        for (int i = 0; i < threads; i++) {
-            work[i].run = &r;
-            work[i].id = i;
-            pthread_create(&tid[i], NULL, nodes_work, &work[i]);
-        }
-        for (int i = 0; i < threads; i++)
-            pthread_join(tid[i], NULL);
-        for (int u = 0; u < n; u++) {
-            if (r.reply[u]) {
-                f->up += (double)r.rlen[u];
-                if (hl_secagg_server_receive(r.srv, u, r.reply[u], r.rlen[u], &err) != HELIOS_OK)
-                    die("server receive", &err);
-            }
-            free(r.msg[u]);
-            free(r.reply[u]);
-            r.msg[u] = r.reply[u] = NULL;
-        }
-        double t1 = bench_now();
-        if (hl_secagg_server_advance(r.srv, &err) != HELIOS_OK)
-            die("advance", &err);
-        double t2 = bench_now();
-        f->round[k] = t2 - t0;
-        if (k == 3)
-            f->unmask = t2 - t1;
-    }
-    f->total = bench_now() - start;
-    f->cpu = cpu_clock(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
-    for (int i = 0; i < threads; i++)
-        f->node_cpu += r.cpu[i];
-    f->up /= n;
-    f->down /= n;
-    double *sum = malloc((size_t)dim * sizeof *sum);
-    if (hl_secagg_server_result(r.srv, sum, NULL, NULL, &err) != HELIOS_OK)
+    uint64_t a0 = hl_sa_agreements();
+    double w0 = bench_now(), c0 = process_cpu();
+    if (hl_secagg_server_begin(r->srv, 0, all, &err) != HELIOS_OK)
+        die("begin", &err);
+    run_stages(r, HL_SECAGG_SHARE, f);
+    f->wall = bench_now() - w0;
+    f->cpu = process_cpu() - c0;
+    f->agreements = (double)(hl_sa_agreements() - a0);
+    free(all);
+}
+
+/* One training round after the setup. */
+static void round_once(Run *r, int64_t round, Figures *f)
+{
+    unsigned char *all = malloc((size_t)r->n);
+    memset(all, 1, (size_t)r->n);
+    hl_err err;
+    hl_err_clear(&err);
+    memset(f, 0, sizeof *f);
+    uint64_t a0 = hl_sa_agreements();
+    double w0 = bench_now(), c0 = process_cpu();
+    if (hl_secagg_server_begin(r->srv, round, all, &err) != HELIOS_OK)
+        die("begin", &err);
+    run_stages(r, HL_SECAGG_DONE, f);
+    double *sum = malloc((size_t)r->dim * sizeof *sum);
+    if (hl_secagg_server_result(r->srv, sum, NULL, NULL, &err) != HELIOS_OK)
         die("result", &err);
-    /* Without protection: the same sum over the vectors themselves. */
-    double t0 = bench_now();
-    memset(sum, 0, (size_t)dim * sizeof *sum);
-    for (int u = 0; u < n; u++)
-        if (drop[u] > 2)
-            for (int j = 0; j < dim; j++)
-                sum[j] += r.x[(size_t)u * (size_t)dim + (size_t)j];
-    f->plain = bench_now() - t0;
+    f->wall = bench_now() - w0;
+    f->cpu = process_cpu() - c0;
+    f->agreements = (double)(hl_sa_agreements() - a0);
     free(sum);
-    for (int u = 0; u < n; u++)
-        hl_secagg_client_free(r.cli[u]);
-    hl_secagg_server_free(r.srv);
-    free(tid);
-    free(work);
-    free(drop);
-    free(r.cli);
-    free(r.x);
-    free(r.msg);
-    free(r.reply);
-    free(r.len);
-    free(r.rlen);
-    free(r.cpu);
+    free(all);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -242,6 +261,26 @@ static void median(Figures *runs, int reps, Figures *out)
     free(v);
 }
 
+/* The plain sum of the included vectors: what the round costs without
+ * protection (median of 5). */
+static double plain_sum(const Run *r)
+{
+    double t[5], *sum = malloc((size_t)r->dim * sizeof *sum);
+    for (int k = 0; k < 5; k++) {
+        double t0 = bench_now();
+        memset(sum, 0, (size_t)r->dim * sizeof *sum);
+        for (int u = 0; u < r->n; u++)
+            if (r->drop[u] > HL_SECAGG_MASKED_INPUT)
+                for (int j = 0; j < r->dim; j++)
+                    sum[j] += r->x[(size_t)u * (size_t)r->dim + (size_t)j];
+        t[k] = bench_now() - t0;
+    }
+    volatile double sink = sum[0];
+    (void)sink;
+    free(sum);
+    return bench_median(t, 5);
+}
+
 static void primitives(void)
 {
     HlSaCrypto c;
@@ -252,7 +291,8 @@ static void primitives(void)
     EVP_PKEY *a = NULL, *b = NULL;
     EVP_PKEY_CTX *ctx = NULL;
     uint8_t pa[HL_SA_KEY], pb[HL_SA_KEY], out[HL_SA_KEY], session[HL_SA_SESSION] = { 0 };
-    enum { KEYS = 200, AGREE = 2000, WORDS = 1 << 20 };
+    uint8_t plain[HL_SA_PLAIN] = { 0 }, sealed[HL_SA_SEALED];
+    enum { KEYS = 200, AGREE = 2000, SEEDS = 100000, WORDS = 1 << 20, SPLITS = 200 };
     double t0 = bench_now();
     for (int i = 0; i < KEYS; i++) {
         EVP_PKEY_free(a);
@@ -266,14 +306,30 @@ static void primitives(void)
         if (hl_sa_agree(&c, ctx, pb, HL_SA_PURPOSE_MASK, session, out, &err) != HELIOS_OK)
             die("agree", &err);
     double t2 = bench_now();
+    for (int i = 0; i < SEEDS; i++)
+        hl_sa_round_seed(&c, out, session, i, out, &err);
+    double t3 = bench_now();
+    for (int i = 0; i < SEEDS; i++)
+        hl_sa_seal(&c, out, session, i, 1, 2, plain, sealed, &err);
+    double t4 = bench_now();
     uint32_t *acc = calloc(WORDS, sizeof *acc);
     for (int i = 0; i < 16; i++)
         hl_sa_prg_add(&c, out, +1, acc, WORDS, &err);
-    double t3 = bench_now();
-    printf("primitives: X25519 key pair %.1f us, key agreement + SHA-256 %.1f us, "
-           "mask generation (AES-256-CTR, add) %.2f ms per MB of mask (%.1f GB/s)\n",
-           (t1 - t0) / KEYS * 1e6, (t2 - t1) / AGREE * 1e6, (t3 - t2) / 64 * 1e3,
-           64.0 * 1e-3 * 1.048576 / (t3 - t2));
+    double t5 = bench_now();
+    uint64_t secret[2 * HL_SA_CHUNKS] = { 0 }, xs[100], *shares = malloc(100 * sizeof secret);
+    for (int i = 0; i < 100; i++)
+        xs[i] = (uint64_t)i + 1;
+    for (int i = 0; i < SPLITS; i++)
+        if (hl_shamir_split_at(secret, 2 * HL_SA_CHUNKS, 51, xs, 100, shares, &err) != HELIOS_OK)
+            die("shamir", &err);
+    double t6 = bench_now();
+    printf("primitives: X25519 key pair %.1f us, agreement + SHA-256 %.1f us (setup only); "
+           "round seed (HMAC-SHA256) %.2f us, share sealing (AES-256-GCM) %.2f us, mask "
+           "generation (AES-256-CTR, add) %.2f ms per MB, Shamir sharing of b and K at 100 "
+           "nodes, t=51: %.0f us\n",
+           (t1 - t0) / KEYS * 1e6, (t2 - t1) / AGREE * 1e6, (t3 - t2) / SEEDS * 1e6,
+           (t4 - t3) / SEEDS * 1e6, (t5 - t4) / 64 * 1e3, (t6 - t5) / SPLITS * 1e6);
+    free(shares);
     free(acc);
     EVP_PKEY_CTX_free(ctx);
     EVP_PKEY_free(a);
@@ -281,51 +337,105 @@ static void primitives(void)
     hl_sa_crypto_clear(&c);
 }
 
+/* drop[]: ndrop nodes (spread) stop at `stage`. */
+static void spread_drops(int *drop, int n, int ndrop, int stage)
+{
+    for (int u = 0; u < n; u++)
+        drop[u] = HL_SECAGG_DONE;
+    for (int i = 0; i < ndrop; i++)
+        drop[(int)((long)i * n / ndrop)] = stage;
+}
+
 int main(int argc, char **argv)
 {
-    int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), reps = 3;
+    int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), rounds = 9, reps = 3;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "-t") == 0)
             threads = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "-r") == 0)
+            rounds = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "-s") == 0)
             reps = atoi(argv[i + 1]);
     }
     if (threads < 1)
         threads = 1;
+    if (rounds < 1)
+        rounds = 1;
     if (reps < 1)
         reps = 1;
     bench_print_machine();
-    printf("node threads: %d; median of %d runs; vectors in [-1, 1], range +-%g, threshold "
-           "floor(n/2)+1; dropped nodes leave before their masked input\n\n",
-           threads, reps, HL_SECAGG_DEFAULT_RANGE);
+    printf("node threads: %d; vectors in [-1, 1], range +-%g, threshold max(2, floor(n/2)+1)\n\n",
+           threads, HL_SECAGG_DEFAULT_RANGE);
     primitives();
-    printf("\n%5s %6s %4s %4s | %7s %7s %7s %7s | %7s | %8s %8s | %9s | %6s %7s | %8s\n",
-           "nodes", "params", "t", "drop", "r0 ms", "r1 ms", "r2 ms", "r3 ms", "unmask",
-           "total ms", "cpu ms", "node cpu", "up kB", "down kB", "plain ms");
-    static const int sizes[] = { 10, 100 }, dims[] = { 1000, 10000 };
-    Figures *runs = malloc((size_t)reps * sizeof *runs);
+
+    static const int sizes[] = { 10, 100 }, dims[] = { 32, 1000, 10000 };
+    int maxrep = reps > rounds ? reps : rounds;
+    Figures *runs = malloc((size_t)maxrep * sizeof *runs), f;
+
+    printf("\nkey setup, once per session (median of %d):\n", reps);
+    printf("%5s | %9s %9s | %10s | %7s %8s\n", "nodes", "wall ms", "cpu ms", "agreements",
+           "up kB", "down kB");
+    for (int a = 0; a < 2; a++) {
+        int n = sizes[a], *drop = malloc((size_t)n * sizeof *drop);
+        spread_drops(drop, n, 0, 0);
+        for (int k = 0; k < reps; k++) {
+            Run r;
+            run_open(&r, n, 1000, threads, drop);
+            setup(&r, &runs[k]);
+            run_close(&r);
+        }
+        median(runs, reps, &f);
+        printf("%5d | %9.1f %9.1f | %10.0f | %7.1f %8.1f\n", n, f.wall * 1e3, f.cpu * 1e3,
+               f.agreements, f.up / 1e3, f.down / 1e3);
+        free(drop);
+    }
+
+    printf("\na training round after the setup (median of %d rounds):\n", rounds);
+    printf("%5s %6s %4s %-11s | %6s %6s %6s | %8s %8s | %8s | %7s | %6s %7s | %5s | %8s\n",
+           "nodes", "params", "t", "dropouts", "share", "masked", "unmask", "wall ms", "cpu ms",
+           "node cpu", "close", "up kB", "down kB", "x25519", "plain ms");
     for (int a = 0; a < 2; a++)
-        for (int b = 0; b < 2; b++) {
-            int n = sizes[a], t = hl_secagg_default_threshold(n);
-            const int drops[] = { 0, n / 10, n - t };
-            for (int c = 0; c < 3; c++) {
-                Figures f;
-                for (int k = 0; k < reps; k++)
-                    session(n, dims[b], drops[c], threads, &runs[k]);
-                median(runs, reps, &f);
-                printf("%5d %6d %4d %4d | %7.2f %7.2f %7.2f %7.2f | %7.2f | %8.2f %8.2f | "
-                       "%6.2f ms | %6.1f %7.1f | %8.3f\n",
-                       n, dims[b], t, drops[c], f.round[0] * 1e3, f.round[1] * 1e3,
-                       f.round[2] * 1e3, f.round[3] * 1e3, f.unmask * 1e3, f.total * 1e3,
-                       f.cpu * 1e3, f.node_cpu / n * 1e3, f.up / 1e3, f.down / 1e3,
-                       f.plain * 1e3);
+        for (int b = 0; b < 3; b++) {
+            int n = sizes[a], t = hl_secagg_default_threshold(n), dim = dims[b];
+            const int ndrops[] = { 0, n / 10, n - t, n - t };
+            const int stages[] = { HL_SECAGG_DONE, HL_SECAGG_MASKED_INPUT,
+                                   HL_SECAGG_MASKED_INPUT, HL_SECAGG_UNMASKING };
+            int *drop = malloc((size_t)n * sizeof *drop), *none = malloc((size_t)n * sizeof *none);
+            spread_drops(none, n, 0, 0);
+            Run r;
+            run_open(&r, n, dim, threads, none);
+            Figures sf;
+            setup(&r, &sf);
+            int64_t round = 0;
+            for (int c = 0; c < 4; c++) {
+                spread_drops(drop, n, ndrops[c], stages[c]);
+                r.drop = drop;
+                for (int k = 0; k < rounds; k++)
+                    round_once(&r, ++round, &runs[k]);
+                median(runs, rounds, &f);
+                char what[32];
+                snprintf(what, sizeof what, "%d %s", ndrops[c],
+                         c == 0 ? "" : c == 3 ? "at unmask" : "at masked");
+                printf("%5d %6d %4d %-11s | %6.2f %6.2f %6.2f | %8.2f %8.2f | %5.3f ms | "
+                       "%7.2f | %6.1f %7.1f | %5.0f | %8.3f\n",
+                       n, dim, t, what, f.stage[HL_SECAGG_SHARE] * 1e3,
+                       f.stage[HL_SECAGG_MASKED_INPUT] * 1e3,
+                       f.stage[HL_SECAGG_UNMASKING] * 1e3, f.wall * 1e3, f.cpu * 1e3,
+                       f.node_cpu / n * 1e3, f.unmask * 1e3, f.up / 1e3, f.down / 1e3,
+                       f.agreements, plain_sum(&r) * 1e3);
                 fflush(stdout);
             }
+            run_close(&r);
+            free(drop);
+            free(none);
         }
-    printf("\nr0..r3, total: wall time; cpu: CPU time of the process (nodes and server, "
-           "every thread); node cpu: one node's CPU time over the four rounds (all nodes' / "
-           "n); up, down: bytes a node sends and receives; unmask: the server closing round "
-           "3; plain: the same sum over the unmasked vectors\n");
+    printf("\nshare, masked, unmask: wall time of each stage (the server's messages, the "
+           "nodes' replies, the server taking them, the close); wall, cpu: the whole round "
+           "(cpu: every thread of the process); node cpu: one node's CPU time in the round "
+           "(all nodes' / n); close: the server closing UNMASKING (rebuilding the secrets, "
+           "removing the masks); up, down: bytes a node sends and receives in the round; "
+           "x25519: agreements made during the round; plain: summing the same vectors "
+           "unprotected\n");
     free(runs);
     return 0;
 }

@@ -55,6 +55,7 @@ int hl_cat_privacy_spent(sqlite3 *db, int64_t ws_id, int norders, HlCatSpent *ou
         if (out->rounds == 0 || d < out->min_delta)
             out->min_delta = d;
         out->pure_epsilon += sqlite3_column_double(q, 2);
+        out->gaussian_rounds += sqlite3_column_type(q, 1) != SQLITE_NULL;
         out->cumulative_epsilon = sqlite3_column_double(q, 4);
         out->rounds++;
     }

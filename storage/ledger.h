@@ -46,6 +46,7 @@ typedef struct HlCatSpent {
     double min_delta;           /* the smallest delta recorded; 0 when no round */
     double cumulative_epsilon;  /* the latest round's cumulative_epsilon; 0: none */
     int64_t rounds;             /* ledger rows */
+    int64_t gaussian_rounds;    /* of them, with an RDP curve (Gaussian noise) */
 } HlCatSpent;
 
 void hl_cat_spent_clear(HlCatSpent *s);     /* frees rdp; accepts NULL */

@@ -8,6 +8,7 @@
  * loop is run_thread.c, federated_evaluate() is evaluate.c.
  */
 #include "engine_int.h"
+#include "secagg/secagg.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -420,6 +421,33 @@ int hl_engine_start(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mode
                             err);
 }
 
+/* Secure aggregation: what the protocol needs of the run. */
+static int start_secure(HlRun *r, hl_err *err)
+{
+    if (r->nnodes < HL_SECAGG_MIN_NODES || r->nnodes > HL_SECAGG_MAX_NODES)
+        return hl_err_set(err, HELIOS_OPTION, -1,
+                          "secure aggregation needs %d to %d nodes; workspace has %d",
+                          HL_SECAGG_MIN_NODES, HL_SECAGG_MAX_NODES, r->nnodes);
+    int k = r->per_round > 0 && r->per_round < r->nnodes ? r->per_round : r->nnodes;
+    if (r->fraction > 0 && r->fraction < 1)
+        k = (int)ceil(r->fraction * r->nnodes);
+    if (r->sa_threshold > k)
+        return hl_err_set(err, HELIOS_OPTION, -1,
+                          "option 'threshold' (%d) is above the %d nodes a round takes: the sum could never be recovered",
+                          r->sa_threshold, k);
+    if (r->dp.mechanism != HL_DP_NONE && r->dp.level == HL_DP_NODE && r->dp.adaptive)
+        return hl_err_set(err, HELIOS_NOTIMPL, -1,
+                          "not implemented yet: adaptive_clipping with secure_aggregation at dp_level 'node' (the clip would have to move inside the masked protocol); use a fixed clipping_threshold, or dp_level = 'record'");
+    int64_t most = 0;
+    for (int i = 0; i < r->nnodes; i++)
+        if (r->rows[i] > most)
+            most = r->rows[i];
+    /* weights in [0, 1]: rows over the most rows of any node (public: each
+     * node's row count is known from SETUP) */
+    r->weight_scale = most > 0 ? 1.0 / (double)most : 0;
+    return HELIOS_OK;
+}
+
 /* Differential privacy at START (after SETUP: the nodes' rows are known):
  * delta and the noise multiplier resolved against the workspace's ledger,
  * written into the train config the nodes get; RESUME keeps the run's own
@@ -488,13 +516,14 @@ static int start_privacy(HlRun *r, sqlite3 *db, const HlResume *from, char *note
                             r->dp.count_stddev, r->dp.sigma, r->dp.sigma / 2);
     if (rc == HELIOS_OK && note)
         snprintf(note, notesz,
-                 "differential privacy: %s level, %s noise, noise_multiplier %.4g (%s), clipping_threshold %g, delta %g%s",
+                 "differential privacy: %s level, %s noise, noise_multiplier %.4g (%s), clipping_threshold %g, delta %g%s%s",
                  r->dp.level == HL_DP_NODE ? "node" : "record",
                  r->dp.mechanism == HL_DP_LAPLACE ? "laplacian" : "gaussian", r->dp.sigma,
                  r->dp.sigma_given ? "given"
                  : r->dp.per_round > 0 ? "calibrated: the rounds privacy_per_round allows fit in the budget left"
                  : "calibrated: the run's rounds fit in the budget left",
-                 r->dp.clip, r->dp.delta, r->dp.adaptive ? ", adaptive clipping" : "");
+                 r->dp.clip, r->dp.delta, r->dp.adaptive ? ", adaptive clipping" : "",
+                 r->dp.sigma > 100 ? "; noise this large leaves little to learn: a larger budget, fewer rounds or larger batches would help" : "");
     return rc;
 }
 
@@ -553,9 +582,7 @@ int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mod
         rc = hl_err_set(err, HELIOS_NOTIMPL, -1,
                         "not implemented yet: algorithm '%s' (federated trees arrive in a later release); use logistic_regression, linear_regression or neural_network",
                         algorithm);
-    if (rc == HELIOS_OK && hl_eng_opt_num(HL_OBJ_MODEL, opts, "secure_aggregation", 0) != 0)
-        rc = hl_err_set(err, HELIOS_NOTIMPL, -1,
-                        "not implemented yet: secure_aggregation (the protocol is built, src/secagg/, but rounds do not run it yet)");
+    r->sa_threshold = (int)hl_eng_opt_num(HL_OBJ_MODEL, opts, "threshold", 0);
     if (rc == HELIOS_OK)
         rc = hl_dp_plan_read(ws_opts, &r->dp, err);
     if (rc == HELIOS_OK && r->dp.mechanism != HL_DP_NONE && r->dp.level == HL_DP_NODE
@@ -587,6 +614,8 @@ int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mod
         rc = setup_nodes(r, opts, plan_json, err);
     if (rc == HELIOS_OK)
         rc = start_privacy(r, db, from, note, notesz, err);
+    if (rc == HELIOS_OK && r->tp.secure)
+        rc = start_secure(r, err);
     if (rc == HELIOS_OK) {
         r->p = r->tp.nparams;
         r->nstate = r->agg->state_size(r->p);

@@ -48,6 +48,8 @@ typedef struct HlRun {
     HlDpRoundCost dp_cost;      /* what each round spends */
     HlDpAdaptiveClip clip;      /* the round's clip (adaptive or fixed) */
     double dp_expected;         /* node level: expected nodes a round */
+    int sa_threshold;           /* secure aggregation: the threshold option (0: default) */
+    double weight_scale;        /* secure aggregation: 1 / the most rows of a node */
     atomic_int stop;
     int done;
     char outcome[256];          /* how it ended, for hl_engine_wait() */

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "dp/mech.h"
+#include "secagg/secagg.h"
 #include "encode.h"
 #include "eval.h"
 #include "helios.h"
@@ -30,6 +31,11 @@ typedef struct Local {
     double *x, *y;
     int n, ntrain, d;
     int ready;
+    /* secure aggregation: the protocol's state for the run, and this
+     * round's update, given only masked */
+    HlSecAggClient *sa;
+    double *sa_x;
+    int sa_dim;
 } Local;
 
 /* ---- the connection and its queries ----------------------------------------- */
@@ -552,6 +558,68 @@ static int ready_plan(const HlNode *node, const HlMsg *req, HlTrainPlan *tp, hl_
     return HELIOS_OK;
 }
 
+/* Secure aggregation: the update is kept here and the response carries no
+ * parameters.  Weighted: [w delta, w] with w = rows x weight_scale;
+ * node-level DP adds the adaptive-clipping report and, when the noise is
+ * distributed, this node's share of it. */
+static int keep_update(HlNode *node, const HlTrainPlan *tp, const HlMsg *req, HlMsg *resp,
+                       hl_err *err)
+{
+    Local *l = node->impl;
+    int p = tp->nparams, dim = p + 1 + (tp->dp_level == 2);
+    double *x = calloc((size_t)dim, sizeof *x);
+    if (!x)
+        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    double w = req->weight_scale > 0 ? (double)l->ntrain * req->weight_scale : 1.0;
+    for (int j = 0; resp->params && j < p; j++)
+        x[j] = w * (resp->params[j] - req->params[j]);
+    x[p] = w;
+    if (tp->dp_level == 2)
+        x[p + 1] = resp->dp_report;
+    if (tp->dp_level == 2 && req->dp_shares > 0) {
+        uint64_t secret;
+        if (RAND_bytes((unsigned char *)&secret, sizeof secret) != 1) {
+            free(x);
+            return hl_err_set(err, HELIOS_ERROR, -1,
+                              "node '%s': no secure random numbers for differential privacy",
+                              node->name);
+        }
+        HlRng nr;
+        hl_rng_seed(&nr, secret, (uint64_t)req->round, (uint64_t)node->id, HL_RNG_INIT);
+        /* shares of dp_shares nodes add up to the noise the sum needs
+         * (dp/mech.h: distributed DP) */
+        hl_dp_add_noise_share(tp->dp_mechanism, x, p, req->dp_noise, req->dp_shares, &nr);
+        hl_dp_add_noise_share(HL_DP_GAUSSIAN, x + p + 1, 1, req->dp_count_noise,
+                              req->dp_shares, &nr);
+    }
+    free(l->sa_x);
+    l->sa_x = x;
+    l->sa_dim = dim;
+    free(resp->params);
+    resp->params = NULL;
+    resp->nparams = 0;
+    return HELIOS_OK;
+}
+
+static int node_secagg(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
+{
+    Local *l = node->impl;
+    if (hl_secagg_message_round(req->blob, req->blob_len) == HL_SECAGG_SETUP_ADVERTISE) {
+        hl_secagg_client_free(l->sa);     /* a new session: a new run */
+        l->sa = NULL;
+    }
+    if (!l->sa && !(l->sa = hl_secagg_client_new()))
+        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    int rc = hl_secagg_client_handle(l->sa, req->blob, req->blob_len, l->sa_x, l->sa_dim,
+                                     &resp->blob, &resp->blob_len, err);
+    if (rc != HELIOS_OK && err->msg[0] && strncmp(err->msg, "node '", 6) != 0) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        hl_err_set(err, rc, -1, "node '%s': %s", node->name, msg);
+    }
+    return rc;
+}
+
 static int node_train(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
 {
     const Local *l = node->impl;
@@ -567,8 +635,8 @@ static int node_train(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
     memcpy(resp->params, req->params, (size_t)tp.nparams * sizeof *resp->params);
     resp->nparams = tp.nparams;
     resp->rows_train = l->ntrain;
-    if (l->ntrain == 0)
-        return HELIOS_OK;   /* nothing to learn from: the global model, weight 0 */
+    if (l->ntrain == 0)     /* nothing to learn from: the global model, weight 0 */
+        return tp.secure ? keep_update(node, &tp, req, resp, err) : HELIOS_OK;
     ds = (HlDataset){ .n = l->ntrain, .d = l->d, .x = l->x, .y = l->y };
     uint64_t seed = req->seed;
     if (tp.dp_level) {
@@ -601,7 +669,7 @@ static int node_train(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
     resp->loss_before = res.loss_before;
     resp->loss_after = res.loss_after;
     resp->steps = res.steps;
-    return HELIOS_OK;
+    return tp.secure ? keep_update(node, &tp, req, resp, err) : HELIOS_OK;
 }
 
 static int node_eval(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
@@ -640,6 +708,8 @@ static int local_exchange(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *e
         rc = node_train(node, req, resp, err);
     else if (req->type == HL_MSG_EVAL)
         rc = node_eval(node, req, resp, err);
+    else if (req->type == HL_MSG_SECAGG)
+        rc = node_secagg(node, req, resp, err);
     else if (req->type == HL_MSG_SCHEMA || req->type == HL_MSG_STATS || req->type == HL_MSG_SETUP) {
         if ((rc = open_db(node, &db, err)) == HELIOS_OK) {
             rc = req->type == HL_MSG_SCHEMA ? node_schema(node, db, req, resp, err)
@@ -665,6 +735,8 @@ static void local_close(HlNode *node)
     l = node->impl;
     if (l) {
         local_drop_rows(l);
+        hl_secagg_client_free(l->sa);
+        free(l->sa_x);
         free(l->db_path);
         free(l->filter);
         free(l);

@@ -32,5 +32,6 @@ void hl_msg_clear(HlMsg *m)
         counts_clear(&m->vocab[i]);
     free(m->vocab);
     free(m->metrics);
+    free(m->blob);
     memset(m, 0, sizeof *m);
 }

@@ -56,6 +56,11 @@
  *           node mixes a secret into the seed).
  *   EVAL    train_config (the model spec), params, eval_split -> metrics
  *           (engine/eval.h), rows (evaluated).
+ *   SECAGG  blob -> blob: one message of the secure aggregation protocol
+ *           (src/secagg/secagg.h) and the node's reply.  With
+ *           secure_aggregation in the config, TRAIN answers without
+ *           params: the node keeps its update (weighted: [w delta, w]) and
+ *           gives it only masked, in the SECAGG exchanges that follow.
  * The table is resolved by the same rule in every phase (the source option,
  * else the one table with every column), so a node keeps no state but its
  * encoded rows.
@@ -63,6 +68,7 @@
 #ifndef HL_NODE_H
 #define HL_NODE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -72,7 +78,8 @@ typedef enum HlMsgType {
     HL_MSG_STATS,
     HL_MSG_SETUP,
     HL_MSG_TRAIN,
-    HL_MSG_EVAL
+    HL_MSG_EVAL,
+    HL_MSG_SECAGG
 } HlMsgType;
 
 typedef enum HlColKind { HL_COL_NUMERIC = 1, HL_COL_TEXT } HlColKind;
@@ -112,6 +119,16 @@ typedef struct HlMsg {
     int eval_split;             /* EVAL: 0 training rows, 1 validation rows, 2 all */
     double clip;                /* TRAIN with differential privacy: the round's clipping
                                    bound (adaptive clipping moves it); 0: the config's */
+    double weight_scale;        /* TRAIN with secure aggregation: the node's weight is
+                                   rows_train x this (0: weight 1) */
+    int dp_shares;              /* TRAIN, node-level DP with secure aggregation: the node
+                                   adds its share of noise of scale dp_noise on its update
+                                   and dp_count_noise on its clip report, the shares of
+                                   dp_shares nodes adding up to them (0: none) */
+    double dp_noise, dp_count_noise;
+    uint8_t *blob;              /* SECAGG: the protocol message (request: the server's;
+                                   response: the node's reply), blob_len bytes */
+    size_t blob_len;
     /* response fields */
     char *table;                /* SCHEMA: the table chosen at the node */
     HlColKind *kinds;           /* SCHEMA, STATS: per column (STATS: also in the request) */

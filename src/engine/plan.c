@@ -1,6 +1,8 @@
 /* plan.c - see plan.h: kinds, the encoding plan and train_config. */
 #include "plan.h"
 
+#include "secagg/secagg.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -496,6 +498,12 @@ char *hl_plan_train_config(const HlEncoding *e, const char *opts, hl_err *err)
     hl_json_real(&w, strcmp(agg, "fedprox") == 0 ? opt_number(opts, "proximal_term", 0.0) : 0.0);
     hl_json_key(&w, "adaptive");
     hl_json_bool(&w, opt_number(opts, "adaptive_learning", 0) != 0);
+    if (opt_number(opts, "secure_aggregation", 0) != 0) {
+        hl_json_key(&w, "secure_aggregation");
+        hl_json_bool(&w, 1);
+        hl_json_key(&w, "secagg_range");
+        hl_json_real(&w, HL_SECAGG_DEFAULT_RANGE);
+    }
     hl_json_end_object(&w);
     if (!(json = hl_json_writer_finish(&w)))
         hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
@@ -605,6 +613,18 @@ int hl_plan_train_parse(const char *json, HlTrainPlan *tp, hl_err *err)
         rc = train_parse_object(&o, tp, err);
     if (rc == HELIOS_OK)
         rc = train_parse_dp(&o, tp, err);
+    if (rc == HELIOS_OK) {
+        const HlJsonValue *sec = member(&o, "secure_aggregation", HL_JSON_BOOL);
+        const HlJsonValue *range = member(&o, "secagg_range", HL_JSON_REAL);
+        if (sec && sec->i) {
+            if (!range || !(range->r > 0))
+                rc = hl_err_set(err, HELIOS_ERROR, -1, "train_config: secagg_range is missing");
+            else {
+                tp->secure = 1;
+                tp->secagg_range = range->r;
+            }
+        }
+    }
     hl_json_object_clear(&o);
     return rc;
 }

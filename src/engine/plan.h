@@ -103,6 +103,11 @@ typedef struct HlTrainPlan {
     int dp_level;               /* 0, 1 record, 2 node (HlDpLevel) */
     HlDpMechanism dp_mechanism;
     double dp_sigma, dp_clip;
+    /* Secure aggregation ("secure_aggregation": true, "secagg_range": R):
+     * the node keeps its update, each coordinate clipped to [-R, R], and
+     * sends it masked (engine/secure.h). */
+    int secure;
+    double secagg_range;
 } HlTrainPlan;
 
 int hl_plan_train_parse(const char *json, HlTrainPlan *tp, hl_err *err);

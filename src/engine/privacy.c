@@ -135,12 +135,12 @@ int hl_dp_round_cost(const HlDpPlan *dp, const HlDpShape *sh, double sigma,
     return HELIOS_OK;
 }
 
-double hl_dp_epsilon_of(const double *rdp, int norders, double pure, double delta)
+double hl_dp_epsilon_of(const double *rdp, int norders, double pure, double delta,
+                        int gaussian)
 {
-    int any = 0;
-    for (int k = 0; k < norders; k++)
-        any |= rdp[k] > 0;
-    if (!any)
+    /* Not "all RDP zero": a Gaussian round of huge noise may round to 0,
+     * and still costs the conversion's floor (about 0.1 at delta 1e-5). */
+    if (!gaussian)
         return pure;                    /* Laplace only: basic composition */
     int n;
     const double *orders = default_orders(&n);
@@ -178,7 +178,8 @@ static double total_after(const HlDpPlan *dp, const HlDpShape *sh, const HlCatSp
     double delta = dp->delta;
     if (spent->rounds > 0 && spent->min_delta < delta)
         delta = spent->min_delta;
-    double eps = hl_dp_epsilon_of(v, c.norders, pure, delta);
+    double eps = hl_dp_epsilon_of(v, c.norders, pure, delta,
+                                  spent->gaussian_rounds > 0 || dp->mechanism == HL_DP_GAUSSIAN);
     free(v);
     hl_dp_round_cost_clear(&c);
     return eps;
@@ -239,7 +240,7 @@ int hl_dp_resolve(sqlite3 *db, int64_t ws_id, HlDpPlan *dp, const HlDpShape *sh,
                               "the workspace's privacy budget is spent: %g of epsilon %g consumed; raise privacy_budget to train again",
                               used, dp->budget);
         return hl_err_set(err, HELIOS_ERROR, -1,
-                          "no noise_multiplier lets %d round%s fit in epsilon %g (%g already consumed)",
+                          "no noise_multiplier lets %d round%s fit in epsilon %g (%g already consumed); with Gaussian noise epsilon cannot go below about 0.1 at delta 1e-5 (the accountant's largest order is 63)",
                           rounds, rounds == 1 ? "" : "s", target, used);
     }
     if (total_after(dp, sh, &spent, lo, rounds, err) <= target)
@@ -288,7 +289,8 @@ int hl_dp_spend(sqlite3 *db, const HlDpSpendCtx *ctx, const HlDpPlan *dp,
         before = spent.cumulative_epsilon;
         for (int k = 0; k < cost->norders; k++)
             v[k] = spent.rdp[k] + cost->rdp[k];
-        after = hl_dp_epsilon_of(v, cost->norders, spent.pure_epsilon + cost->pure, delta);
+        after = hl_dp_epsilon_of(v, cost->norders, spent.pure_epsilon + cost->pure, delta,
+                                 spent.gaussian_rounds > 0 || dp->mechanism == HL_DP_GAUSSIAN);
         if (!(after <= budget * (1 + 1e-12)))
             rc = hl_err_set(err, HL_DP_EXHAUSTED, -1,
                             "privacy budget exhausted: round %d of model '%s' would raise the workspace's epsilon from %.6g to %.6g, over its privacy_budget of %g",
@@ -350,7 +352,8 @@ int64_t hl_dp_rounds_left(sqlite3 *db, int64_t ws_id, hl_err *err)
             for (;;) {
                 for (int k = 0; k < n; k++)
                     v[k] = spent.rdp[k] + (double)hi * last[k];
-                if (hl_dp_epsilon_of(v, n, spent.pure_epsilon + (double)hi * pure, delta)
+                if (hl_dp_epsilon_of(v, n, spent.pure_epsilon + (double)hi * pure, delta,
+                                     spent.gaussian_rounds > 0)
                     > budget * (1 + 1e-12) || hi >= ((int64_t)1 << 40))
                     break;
                 lo = hi;
@@ -360,7 +363,8 @@ int64_t hl_dp_rounds_left(sqlite3 *db, int64_t ws_id, hl_err *err)
                 int64_t mid = lo + (hi - lo) / 2;
                 for (int k = 0; k < n; k++)
                     v[k] = spent.rdp[k] + (double)mid * last[k];
-                if (hl_dp_epsilon_of(v, n, spent.pure_epsilon + (double)mid * pure, delta)
+                if (hl_dp_epsilon_of(v, n, spent.pure_epsilon + (double)mid * pure, delta,
+                                     spent.gaussian_rounds > 0)
                     <= budget * (1 + 1e-12))
                     lo = mid;
                 else

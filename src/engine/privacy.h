@@ -93,8 +93,10 @@ int hl_dp_round_cost(const HlDpPlan *dp, const HlDpShape *sh, double sigma,
                      HlDpRoundCost *cost, hl_err *err);
 void hl_dp_round_cost_clear(HlDpRoundCost *c);
 
-/* Epsilon of a composed curve plus pure epsilon, at delta. */
-double hl_dp_epsilon_of(const double *rdp, int norders, double pure, double delta);
+/* Epsilon of a composed curve plus pure epsilon, at delta; gaussian 0:
+ * no Gaussian round (pure epsilon alone, basic composition). */
+double hl_dp_epsilon_of(const double *rdp, int norders, double pure, double delta,
+                        int gaussian);
 
 /* Fills dp->delta (when not given) from the shape, then dp->sigma (when not
  * given): the smallest multiplier with which `rounds` more rounds (with

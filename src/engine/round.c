@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "helios.h"
+#include "secure.h"
 
 double hl_now_seconds(void)
 {
@@ -36,6 +37,58 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Secure aggregation of the round: the decoded sum of the nodes' vectors
+ * into global + the mean update (*single, malloc'd).  Nodes left out of
+ * the sum count as dropped. */
+static int secure_mean(const HlRoundIn *in, HlRoundOut *out, double **single, hl_err *err)
+{
+    int p = in->p, dim = p + 1 + (in->dp != NULL);
+    unsigned char *sel = calloc((size_t)in->nall, 1), *inc = calloc((size_t)in->nall, 1);
+    double *sum = calloc((size_t)dim, sizeof *sum);
+    *single = malloc(sizeof **single * (size_t)(p ? p : 1));
+    int rc = HELIOS_OK, m = 0;
+    if (!sel || !inc || !sum || !*single)
+        rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    for (int i = 0; rc == HELIOS_OK && i < in->n; i++)
+        if (out->node[i].ok)
+            sel[in->index[i]] = 1;
+    if (rc == HELIOS_OK) {
+        hl_err e1;
+        hl_err_clear(&e1);
+        if (hl_secure_round(in->sa, in->round, in->all, in->nall, sel, in->threads, sum, inc, &m,
+                            &out->bytes_sent, &out->bytes_received, &e1) != HELIOS_OK)
+            rc = hl_err_set(err, HELIOS_ERROR, -1, "round %d: %s", in->round, e1.msg);
+    }
+    for (int i = 0; rc == HELIOS_OK && i < in->n; i++)
+        if (out->node[i].ok && !inc[in->index[i]]) {
+            out->node[i].ok = 0;
+            hl_err_set(&out->node[i].err, HELIOS_ERROR, -1,
+                       "node '%s' dropped out of secure aggregation", in->nodes[i]->name);
+            out->participated--;
+            out->dropped++;
+        }
+    if (rc == HELIOS_OK) {
+        /* weighted: sum(w delta) / sum(w); node-level DP: over the expected
+         * number of nodes (the noise came in shares) */
+        double den = in->dp ? in->dp->expected : sum[p];
+        if (!(den > 0))
+            rc = hl_err_set(err, HELIOS_ERROR, -1,
+                            "round %d: secure aggregation summed no weight", in->round);
+        for (int j = 0; rc == HELIOS_OK && j < p; j++)
+            (*single)[j] = in->global[j] + sum[j] / den;
+        if (in->dp)
+            out->dp_report_sum = sum[p + 1];
+    }
+    free(sel);
+    free(inc);
+    free(sum);
+    if (rc != HELIOS_OK) {
+        free(*single);
+        *single = NULL;
+    }
+    return rc;
+}
+
 typedef struct Work {
     const HlRoundIn *in;
     HlRoundOut *out;
@@ -56,12 +109,16 @@ static void train_one(Work *w, int i)
     req.nparams = in->p;
     req.train_config = (char *)in->train_config;
     req.clip = in->clip;
+    req.weight_scale = in->weight_scale;
+    req.dp_shares = in->dp_shares;
+    req.dp_noise = in->dp_noise;
+    req.dp_count_noise = in->dp_count_noise;
     hl_err_clear(&rn->err);
     double t0 = hl_now_seconds();
     HlNode *node = in->nodes[i];
     int rc = node->ops->exchange(node, &req, &w->resp[i], &rn->err);
     rn->seconds = hl_now_seconds() - t0;
-    if (rc == HELIOS_OK && w->resp[i].nparams != in->p)
+    if (rc == HELIOS_OK && !in->sa && w->resp[i].nparams != in->p)
         rc = hl_err_set(&rn->err, HELIOS_ERROR, -1,
                         "node '%s' sent %d parameters, expected %d", node->name,
                         w->resp[i].nparams, in->p);
@@ -179,7 +236,16 @@ int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err)
     out->node_variance = var;
 
     t0 = hl_now_seconds();
-    if (in->agg->per_step) {
+    double *single = NULL;      /* the one model the aggregator gets (secure, DP) */
+    if (in->sa) {
+        rc = secure_mean(in, out, &single, err);
+        if (rc != HELIOS_OK)
+            goto done;
+        models[0] = single;
+        weights[0] = 1.0;
+        m = 1;
+    }
+    if (in->agg->per_step && !in->sa) {
         /* FedNova: each update rescaled to the mean number of steps. */
         double *steps = malloc(sizeof *steps * (size_t)m);
         double **mut = malloc(sizeof *mut * (size_t)m);
@@ -199,7 +265,7 @@ int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err)
         free(mut);
     }
     double *noisy = NULL;
-    if (in->dp) {
+    if (in->dp && !in->sa) {
         /* DP-FedAvg: the noised sum of the clipped updates over the
          * expected number of nodes, as one model. */
         if (!(noisy = calloc((size_t)(in->p ? in->p : 1), sizeof *noisy))) {
@@ -224,6 +290,7 @@ int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err)
     int arc = in->agg->aggregate(in->aggcfg, in->global, models, weights, m, in->p,
                                  in->agg_state, out->global);
     free(noisy);
+    free(single);
     out->aggregate_seconds = hl_now_seconds() - t0;
     if (arc == -2)
         rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");

@@ -48,6 +48,15 @@ typedef struct HlRoundIn {
     int threads;                /* workers (>= 1) */
     double clip;                /* differential privacy: the round's clip (0: none) */
     const HlRoundDp *dp;        /* node-level differential privacy; NULL: off */
+    /* Secure aggregation (engine/secure.h); sa NULL: off.  The session's
+     * nodes are all[0..nall), nodes[i] being all[index[i]]. */
+    struct HlSecAggServer *sa;
+    HlNode *const *all;
+    int nall;
+    const int *index;
+    double weight_scale;        /* the nodes' weight: rows x this (0: 1 each) */
+    int dp_shares;              /* node-level DP: noise shares (the threshold) */
+    double dp_noise, dp_count_noise;
 } HlRoundIn;
 
 typedef struct HlRoundNode {

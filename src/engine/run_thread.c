@@ -28,6 +28,7 @@
 #include "round.h"
 #include "ledger.h"
 #include "runs.h"
+#include "secure.h"
 
 static double cpu_seconds(void)
 {
@@ -235,6 +236,8 @@ static void check_alerts(HlRun *r, sqlite3 *db, int round, const HlRoundOut *out
 static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err *err)
 {
     HlNode **pick = malloc(sizeof *pick * (size_t)r->nnodes);
+    int *index = malloc(sizeof *index * (size_t)r->nnodes);
+    HlSecAggServer *sa = NULL;
     HlRoundNode *rn = calloc((size_t)r->nnodes, sizeof *rn);
     double *next = malloc(sizeof *next * (size_t)r->p);
     HlRunStatus status = HL_RUN_COMPLETED;
@@ -242,7 +245,7 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
     int best_round = 0;
     memset(last, 0, sizeof *last);
     last->loss = last->accuracy = NAN;
-    if (!pick || !rn || !next) {
+    if (!pick || !rn || !next || !index) {
         hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
         status = HL_RUN_FAILED;
         goto done;
@@ -270,6 +273,24 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
             goto done;
         }
     }
+    /* Secure aggregation: one session for the run (engine/secure.h). */
+    HlSecAggSegment segs[3];
+    double dp_noise = 0;
+    if (r->tp.secure) {
+        int node_dp = r->dp.mechanism != HL_DP_NONE && r->dp.level == HL_DP_NODE;
+        dp_noise = node_dp ? rdp.sigma * r->clip.clip : 0;
+        /* Each node's noise share has stddev dp_noise / sqrt(t), t >= 2:
+         * the range leaves 8 of those above the clip, so that clipping the
+         * noisy vector changes nothing in practice. */
+        double range = node_dp ? r->clip.clip + 8 * dp_noise / sqrt(2.0) : r->tp.secagg_range;
+        int nsegs = hl_secure_layout(r->p, range, node_dp, 0.5, segs);
+        HlSecAggConfig cfg = { .n = r->nnodes, .t = r->sa_threshold, .dim = r->p + 1 + node_dp,
+                               .segs = segs, .nsegs = nsegs };
+        if (!(sa = hl_secagg_server_new(&cfg, err))) {
+            status = HL_RUN_FAILED;
+            goto done;
+        }
+    }
     double t_start = hl_now_seconds();
     for (int round = r->first_round; round <= r->rounds; round++) {
         if (atomic_load(&r->stop)) {
@@ -290,7 +311,11 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
             }
         }
         int m = select_nodes(r, round, pick);
+        for (int i = 0, j = 0; i < r->nnodes && j < m; i++)
+            if (r->nodes[i] == pick[j])
+                index[j++] = i;
         memset(rn, 0, sizeof *rn * (size_t)r->nnodes);
+        int shares = r->sa_threshold > 0 ? r->sa_threshold : (m / 2 + 1 > 2 ? m / 2 + 1 : 2);
         rdp.clip = r->clip.clip;
         HlRoundIn in = {
             .nodes = pick, .n = m, .round = round, .seed = r->seed, .global = r->params,
@@ -299,6 +324,10 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
             .threads = hl_round_threads(),
             .clip = r->dp.mechanism != HL_DP_NONE ? r->clip.clip : 0,
             .dp = r->dp.mechanism != HL_DP_NONE && r->dp.level == HL_DP_NODE ? &rdp : NULL,
+            .sa = sa, .all = r->nodes, .nall = r->nnodes, .index = index,
+            .weight_scale = sa && r->weighted && r->dp.level != HL_DP_NODE ? r->weight_scale : 0,
+            .dp_shares = sa && dp_noise > 0 ? shares : 0,
+            .dp_noise = dp_noise,
         };
         HlRoundOut out = { .global = next, .node = rn };
         if (hl_round_run(&in, &out, err) != HELIOS_OK) {
@@ -371,6 +400,8 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
         }
     }
 done:
+    hl_secagg_server_free(sa);
+    free(index);
     free(pick);
     free(rn);
     free(next);

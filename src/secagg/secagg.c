@@ -170,8 +170,9 @@ int hl_secagg_message_round(const uint8_t *msg, size_t len)
     if (!msg || len < HL_SA_HEADER || msg[0] != HL_SECAGG_VERSION)
         return -1;
     switch (msg[1]) {
-    case HL_SA_SETUP: return HL_SECAGG_ADVERTISE_KEYS;
-    case HL_SA_KEYS: return HL_SECAGG_SHARE_KEYS;
+    case HL_SA_SETUP: return HL_SECAGG_SETUP_ADVERTISE;
+    case HL_SA_KEYS: return HL_SECAGG_SETUP_KEYS;
+    case HL_SA_SHARE_REQ: return HL_SECAGG_SHARE;
     case HL_SA_CIPHERTEXTS: return HL_SECAGG_MASKED_INPUT;
     case HL_SA_UNMASK: return HL_SECAGG_UNMASKING;
     default: return -1;
@@ -201,6 +202,13 @@ void hl_sa_w_bytes(HlSaWriter *w, const uint8_t *b, size_t n)
     if (w->len + n <= w->cap)
         memcpy(w->p + w->len, b, n);
     w->len += n;
+}
+
+uint8_t *hl_sa_w_reserve(HlSaWriter *w, size_t n)
+{
+    uint8_t *at = w->len + n <= w->cap ? w->p + w->len : NULL;
+    w->len += n;
+    return at;
 }
 
 void hl_sa_w_u8(HlSaWriter *w, uint8_t v)
@@ -251,9 +259,11 @@ int hl_sa_w_close(HlSaWriter *w, uint8_t **msg, size_t *len, hl_err *err)
 static const char *type_name(int type)
 {
     static const char *const names[] = {
-        "?", "AdvertiseKeys request", "AdvertiseKeys reply", "ShareKeys request",
-        "ShareKeys reply", "MaskedInputCollection request", "MaskedInputCollection reply",
-        "Unmasking request", "Unmasking reply"
+        "?", "SETUP (key setup request)", "ADVERTISE (key setup reply)",
+        "KEYS (key setup request)", "ACK (key setup reply)", "SHARE (round request)",
+        "SHARES (round reply)", "CIPHERTEXTS (masked input request)",
+        "MASKED (masked input reply)", "UNMASK (unmasking request)",
+        "REVEAL (unmasking reply)"
     };
     return type >= 1 && type <= HL_SA_REVEAL ? names[type] : names[0];
 }

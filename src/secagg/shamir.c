@@ -47,31 +47,78 @@ uint64_t hl_shamir_eval(const uint64_t *coef, int t, uint64_t x)
     return r;
 }
 
-int hl_shamir_split(const uint64_t *secret, int k, int t, int n, uint64_t *shares, hl_err *err)
+int hl_shamir_split_at(const uint64_t *secret, int k, int t, const uint64_t *xs, int m,
+                       uint64_t *shares, hl_err *err)
 {
-    if (k < 1 || t < 1 || t > n || n > HL_SHAMIR_MAX_SHARES)
+    if (k < 1 || t < 1 || t > m || m > HL_SHAMIR_MAX_SHARES)
         return hl_err_set(err, HELIOS_MISUSE, -1,
                           "Shamir sharing needs 1 <= t <= n <= %d and a secret, got t=%d, n=%d, "
-                          "%d elements", HL_SHAMIR_MAX_SHARES, t, n, k);
+                          "%d elements", HL_SHAMIR_MAX_SHARES, t, m, k);
     for (int c = 0; c < k; c++)
         if (secret[c] >= HL_SHAMIR_P)
             return hl_err_set(err, HELIOS_MISUSE, -1,
                               "Shamir secret element %d is not below the field prime", c);
-    uint64_t *coef = malloc((size_t)t * sizeof *coef);
+    for (int i = 0; i < m; i++)
+        if (xs[i] == 0 || xs[i] >= HL_SHAMIR_P || (i > 0 && xs[i] <= xs[i - 1]))
+            return hl_err_set(err, HELIOS_MISUSE, -1,
+                              "Shamir sharing at x = %llu: the points must increase, in 1..p-1",
+                              (unsigned long long)xs[i]);
+    /* coef[d * k + c]: the degree-d coefficient of element c's polynomial. */
+    size_t nc = (size_t)t * (size_t)k;
+    uint64_t *coef = malloc(nc * sizeof *coef);
     if (!coef)
         return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
     int rc = HELIOS_OK;
-    for (int c = 0; c < k && rc == HELIOS_OK; c++) {
-        coef[0] = secret[c];
-        if (hl_gf_random(coef + 1, (size_t)t - 1) != 0) {
-            rc = hl_err_set(err, HELIOS_ERROR, -1, "the random generator (RAND_bytes) failed");
-            break;
+    memcpy(coef, secret, (size_t)k * sizeof *coef);
+    if (hl_gf_random(coef + k, nc - (size_t)k) != 0)
+        rc = hl_err_set(err, HELIOS_ERROR, -1, "the random generator (RAND_bytes) failed");
+    /* Points below 2^16 (node indexes): lazy reduction.  With r < 2^63
+     * and x < 2^16, z = r x < 2^79 and (z & p) + (z >> 61) < 2^61 + 2^18
+     * is z mod p up to a multiple of p; adding a coefficient (< p) keeps
+     * r < 2^63, so the Horner steps skip the conditional subtractions and
+     * one reduction at the end makes r canonical. */
+    int small = xs[m - 1] < (UINT64_C(1) << 16);
+    for (int i = 0; i < m && rc == HELIOS_OK; i++) {
+        uint64_t *row = shares + (size_t)i * (size_t)k, x = xs[i];
+        memcpy(row, coef + (size_t)(t - 1) * (size_t)k, (size_t)k * sizeof *row);
+        if (small) {
+            for (int d = t - 2; d >= 0; d--) {
+                const uint64_t *cd = coef + (size_t)d * (size_t)k;
+                for (int c = 0; c < k; c++) {
+                    unsigned __int128 z = (unsigned __int128)row[c] * x;
+                    row[c] = ((uint64_t)z & HL_SHAMIR_P) + (uint64_t)(z >> 61) + cd[c];
+                }
+            }
+            for (int c = 0; c < k; c++) {
+                uint64_t r = (row[c] & HL_SHAMIR_P) + (row[c] >> 61);
+                row[c] = r >= HL_SHAMIR_P ? r - HL_SHAMIR_P : r;
+            }
+        } else {
+            for (int d = t - 2; d >= 0; d--) {
+                const uint64_t *cd = coef + (size_t)d * (size_t)k;
+                for (int c = 0; c < k; c++)
+                    row[c] = hl_gf_add(hl_gf_mul(row[c], x), cd[c]);
+            }
         }
-        for (int i = 0; i < n; i++)
-            shares[(size_t)i * (size_t)k + (size_t)c] = hl_shamir_eval(coef, t, (uint64_t)i + 1);
     }
-    OPENSSL_cleanse(coef, (size_t)t * sizeof *coef);
+    OPENSSL_cleanse(coef, nc * sizeof *coef);
     free(coef);
+    return rc;
+}
+
+int hl_shamir_split(const uint64_t *secret, int k, int t, int n, uint64_t *shares, hl_err *err)
+{
+    if (n < 1 || n > HL_SHAMIR_MAX_SHARES)
+        return hl_err_set(err, HELIOS_MISUSE, -1,
+                          "Shamir sharing needs 1 <= t <= n <= %d and a secret, got t=%d, n=%d, "
+                          "%d elements", HL_SHAMIR_MAX_SHARES, t, n, k);
+    uint64_t *xs = malloc((size_t)n * sizeof *xs);
+    if (!xs)
+        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    for (int i = 0; i < n; i++)
+        xs[i] = (uint64_t)i + 1;
+    int rc = hl_shamir_split_at(secret, k, t, xs, n, shares, err);
+    free(xs);
     return rc;
 }
 

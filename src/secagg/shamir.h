@@ -78,6 +78,14 @@ uint64_t hl_shamir_eval(const uint64_t *coef, int t, uint64_t x);
  * out of memory); shares is then unspecified. */
 int hl_shamir_split(const uint64_t *secret, int k, int t, int n, uint64_t *shares, hl_err *err);
 
+/* The same at chosen points: share i is the evaluations at xs[i], xs[0..m)
+ * strictly increasing, nonzero, below p (else an error), 1 <= t <= m <=
+ * HL_SHAMIR_MAX_SHARES; shares gets m * k elements.  All k polynomials are
+ * evaluated together at each point (k independent Horner chains: several
+ * times faster than one secret element at a time). */
+int hl_shamir_split_at(const uint64_t *secret, int k, int t, const uint64_t *xs, int m,
+                       uint64_t *shares, hl_err *err);
+
 /* The Lagrange coefficients at 0 of the points xs[0..m): lambda[i] =
  * prod_{j != i} x_j / (x_j - x_i), so that f(0) = sum_i lambda[i] f(x_i)
  * for every f of degree < m.  The xs must be distinct, nonzero and < p

@@ -430,6 +430,47 @@ static void test_empty_node(void)
     hl_enc_clear(&e);
 }
 
+/* Secure aggregation: the coordinator never holds one node's update.  With
+ * secure_aggregation in the config a node answers TRAIN without
+ * parameters (its rows and losses only); its update leaves it only inside
+ * SECAGG messages, masked (tests/unit/test_secagg.c checks the masking;
+ * tests/sql/secure.sql the sums).  The same request without it returns
+ * the parameters. */
+static void test_secure_keeps_update(void)
+{
+    static const char *plan = "{\"version\":1,\"target\":\"diagnosis\",\"task\":\"binary\","
+                              "\"labels\":[\"B\",\"M\"],\"features\":[\"radius\"],\"text\":[0],"
+                              "\"mean\":[14.0],\"sd\":[3.0],\"nvocab\":[0],\"vocab\":[]}";
+    hl_err err;
+    HlEncoding e;
+    HlMsg resp;
+    double p[2] = { 0.5, -0.25 };
+    hl_err_clear(&err);
+    CHECK_INT(hl_enc_parse(plan, &e, &err), HELIOS_OK);
+    char *plain = hl_plan_train_config(&e, NULL, &err);
+    char *secure = hl_plan_train_config(&e, "{\"secure_aggregation\":true}", &err);
+    CHECK(plain && secure && strstr(secure, "\"secure_aggregation\":true"));
+    HlNode *node = hl_local_node_new(7, "site", dbpath, NULL, &err);
+    HlMsg setup = { .type = HL_MSG_SETUP, .encoding = (char *)plan, .seed = 1 };
+    CHECK_INT(ask(node, &setup, &resp, &err), HELIOS_OK);
+    CHECK(resp.rows_train > 0);
+    hl_msg_clear(&resp);
+    HlMsg train = { .type = HL_MSG_TRAIN, .train_config = plain, .params = p, .nparams = 2,
+                    .round = 1, .weight_scale = 0.01 };
+    CHECK_INT(ask(node, &train, &resp, &err), HELIOS_OK);
+    CHECK(resp.params != NULL && resp.nparams == 2);
+    hl_msg_clear(&resp);
+    train.train_config = secure;
+    CHECK_INT(ask(node, &train, &resp, &err), HELIOS_OK);
+    CHECK(resp.params == NULL && resp.nparams == 0 && resp.blob == NULL);
+    CHECK(resp.rows_train > 0);
+    hl_msg_clear(&resp);
+    node->ops->close(node);
+    free(plain);
+    free(secure);
+    hl_enc_clear(&e);
+}
+
 int main(void)
 {
     snprintf(dbpath, sizeof dbpath, "/tmp/helios-test-local-%ld.db", (long)getpid());
@@ -438,6 +479,7 @@ int main(void)
     RUN(test_federated_training);
     RUN(test_determinism);
     RUN(test_errors);
+    RUN(test_secure_keeps_update);
     RUN(test_shared_memory);
     RUN(test_empty_node);
     unlink(dbpath);

@@ -1,18 +1,26 @@
 /*
  * test_secagg.c - secure aggregation (src/secagg/): Shamir sharing over
- * GF(2^61 - 1) against hand-worked and independently computed values, the
- * fixed-point encoding and its error bound, and the four rounds of
- * Bonawitz et al. 2017 run in process: the decoded sum against the plain
- * sum with 0, 1 and n - t dropouts at every round, fewer than t survivors,
- * what the server sees (masked vectors only, uniformly spread), and
- * malformed messages at every round (rejected, the session unharmed).
+ * GF(2^61 - 1) against hand-worked and independently computed values,
+ * HMAC-SHA256 against RFC 4231, the fixed-point encoding and its error
+ * bound, and sessions of the amortized protocol run in process: several
+ * training rounds over one key setup with different selections, the
+ * decoded sums against the plain sums with 0, 1 and |U_r| - t dropouts at
+ * each stage (and mixed), nodes dropping during setup, fewer than t
+ * survivors (the round fails, the next one works), fresh masks every round
+ * (the same input twice gives unrelated masked vectors, and the pairwise
+ * masks themselves differ), what the server sees (masked vectors only,
+ * uniformly spread), no X25519 agreement after setup, concurrent
+ * message/receive calls, and malformed, tampered and replayed messages
+ * (rejected, the session unharmed).
  */
 #include "unit.h"
 
 #include "helios.h"
 #include "secagg/secagg.h"
+#include "secagg/secagg_int.h"
 #include "secagg/shamir.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -318,17 +326,120 @@ static void test_fixed_point_errors(void)
     CHECK_INT(hl_secagg_default_threshold(100), 51);
 }
 
-/* ---- the protocol, in process -------------------------------------------- */
+/* ---- HMAC and the round seeds ------------------------------------------- */
+
+static void hex(const uint8_t *b, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* RFC 4231, test case 2 (key "Jefe"); the round seed against Python's
+ * hmac.new(bytes(range(32)), b"helios secagg mask" + bytes(range(16)) +
+ * (7).to_bytes(8, "little"), hashlib.sha256).hexdigest(). */
+static void test_hmac(void)
+{
+    HlSaCrypto c;
+    hl_err err;
+    hl_err_clear(&err);
+    CHECK_INT(hl_sa_crypto_init(&c, &err), HELIOS_OK);
+    uint8_t out[32], key[32], session[16];
+    char h[65];
+    const char *data = "what do ya want for nothing?";
+    CHECK_INT(hl_sa_hmac(&c, (const uint8_t *)"Jefe", 4, (const uint8_t *)data, strlen(data), out,
+                         &err), HELIOS_OK);
+    hex(out, 32, h);
+    CHECK_STR(h, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    for (int i = 0; i < 32; i++)
+        key[i] = (uint8_t)i;
+    for (int i = 0; i < 16; i++)
+        session[i] = (uint8_t)i;
+    CHECK_INT(hl_sa_round_seed(&c, key, session, 7, out, &err), HELIOS_OK);
+    hex(out, 32, h);
+    CHECK_STR(h, "39c347e46dfd2536ace0390df01a16739d27f781676529e90de0a582ee6696d0");
+    uint8_t other[32];
+    CHECK_INT(hl_sa_round_seed(&c, key, session, 8, other, &err), HELIOS_OK);
+    CHECK(memcmp(out, other, 32) != 0);
+    hl_sa_crypto_clear(&c);
+}
+
+/* Shares at chosen points: any t of them rebuild the secret, with points
+ * below 2^16 (node indexes + 1: the lazy reduction), near 2^16, and large
+ * up to p - 1 (the general path); every share is a canonical element.
+ * The secret elements include 0 and p - 1.  Points that do not increase
+ * are refused. */
+static void test_shamir_split_at(void)
+{
+    enum { K = 5, M = 4, T = 3 };
+    const uint64_t sets[3][M] = {
+        { 3, 5, 10, 11 },
+        { 1, 65533, 65534, 65535 },
+        { UINT64_C(1) << 20, UINT64_C(1) << 40, HL_SHAMIR_P - 2, HL_SHAMIR_P - 1 }
+    };
+    uint64_t secret[K], shares[M * K];
+    hl_err err;
+    hl_err_clear(&err);
+    int good = 0, canonical = 1;
+    for (int set = 0; set < 3; set++) {
+        const uint64_t *xs = sets[set];
+        for (int rep = 0; rep < 20; rep++) {
+            CHECK_INT(hl_gf_random(secret, K), 0);
+            secret[0] = 0;
+            secret[1] = HL_SHAMIR_P - 1;
+            CHECK_INT(hl_shamir_split_at(secret, K, T, xs, M, shares, &err), HELIOS_OK);
+            for (int i = 0; i < M * K; i++)
+                canonical &= shares[i] < HL_SHAMIR_P;
+            for (int skip = 0; skip < M; skip++) {
+                uint64_t px[T], py[T * K], got[K];
+                int k = 0;
+                for (int i = 0; i < M; i++)
+                    if (i != skip) {
+                        px[k] = xs[i];
+                        memcpy(py + k * K, shares + i * K, K * sizeof *py);
+                        k++;
+                    }
+                good += hl_shamir_combine(px, py, T, T, K, got, &err) == HELIOS_OK &&
+                        memcmp(got, secret, sizeof got) == 0;
+            }
+        }
+    }
+    CHECK_INT(good, 3 * 20 * M);
+    CHECK(canonical);
+    const uint64_t bad[M] = { 3, 5, 5, 11 };
+    hl_err_clear(&err);
+    CHECK_INT(hl_shamir_split_at(secret, K, T, bad, M, shares, &err), HELIOS_MISUSE);
+    CHECK_STR(err.msg, "Shamir sharing at x = 5: the points must increase, in 1..p-1");
+}
+
+/* ---- sessions, in process -------------------------------------------------- */
+
+/* drop[u]: the first stage at which node u stops answering (its message is
+ * not delivered, or its reply lost): a setup stage, SHARE, MASKED_INPUT or
+ * UNMASKING; NONE: it answers every stage. */
+#define NONE HL_SECAGG_DONE
 
 typedef struct Sim {
-    int n, t, dim, nsegs;
+    int n, dim, nsegs;
     const HlSecAggSegment *segs;
     HlSecAggServer *srv;
     HlSecAggClient **cli;
-    double *x;                  /* n * dim plain vectors */
-    uint8_t **masked;           /* the MASKED replies, kept when not NULL */
-    size_t *masked_len;
+    double *x;                  /* n * dim plain vectors of the round */
+    uint64_t seed;
+    unsigned char *out;         /* n: dropped during setup (the test's own record) */
+    /* when not NULL: the replies of the last round's stage keep_stage */
+    int keep_stage;
+    uint8_t **kept;
+    size_t *kept_len;
 } Sim;
+
+static void sim_inputs(Sim *sm)
+{
+    for (int i = 0; i < sm->n * sm->dim; i++)
+        sm->x[i] = uniform(&sm->seed, -9, 9);       /* some beyond +-8: clipped */
+    if (sm->segs)       /* a weight segment last: [0, 1] */
+        for (int u = 0; u < sm->n; u++)
+            sm->x[(size_t)u * sm->dim + sm->dim - 1] = uniform(&sm->seed, 0, 1);
+}
 
 static int sim_open(Sim *sm, int n, int t, int dim, const HlSecAggSegment *segs, int nsegs,
                     uint64_t seed)
@@ -338,59 +449,68 @@ static int sim_open(Sim *sm, int n, int t, int dim, const HlSecAggSegment *segs,
     sm->dim = dim;
     sm->segs = segs;
     sm->nsegs = nsegs;
+    sm->seed = seed;
+    sm->keep_stage = -1;
     HlSecAggConfig cfg = { n, t, dim, segs, nsegs };
     hl_err err;
     hl_err_clear(&err);
     sm->srv = hl_secagg_server_new(&cfg, &err);
     if (!sm->srv)
         return -1;
-    sm->t = hl_secagg_server_threshold(sm->srv);
     sm->cli = calloc((size_t)n, sizeof *sm->cli);
     sm->x = malloc((size_t)n * (size_t)dim * sizeof *sm->x);
+    sm->out = calloc((size_t)n, 1);
     for (int u = 0; u < n; u++)
         sm->cli[u] = hl_secagg_client_new();
-    for (int i = 0; i < n * dim; i++)
-        sm->x[i] = uniform(&seed, -9, 9);       /* some beyond +-8: clipped */
-    if (segs)           /* a weight segment last: [0, 1] */
-        for (int u = 0; u < n; u++)
-            sm->x[(size_t)u * dim + dim - 1] = uniform(&seed, 0, 1);
+    sim_inputs(sm);
     return 0;
+}
+
+static void sim_unkeep(Sim *sm)
+{
+    for (int u = 0; sm->kept && u < sm->n; u++) {
+        free(sm->kept[u]);
+        sm->kept[u] = NULL;
+    }
+}
+
+static void sim_keep(Sim *sm, int stage)
+{
+    if (!sm->kept) {
+        sm->kept = calloc((size_t)sm->n, sizeof *sm->kept);
+        sm->kept_len = calloc((size_t)sm->n, sizeof *sm->kept_len);
+    }
+    sim_unkeep(sm);
+    sm->keep_stage = stage;
 }
 
 static void sim_close(Sim *sm)
 {
-    for (int u = 0; sm->cli && u < sm->n; u++) {
+    sim_unkeep(sm);
+    for (int u = 0; sm->cli && u < sm->n; u++)
         hl_secagg_client_free(sm->cli[u]);
-        if (sm->masked)
-            free(sm->masked[u]);
-    }
+    free(sm->kept);
+    free(sm->kept_len);
     free(sm->cli);
     free(sm->x);
-    free(sm->masked);
-    free(sm->masked_len);
+    free(sm->out);
     hl_secagg_server_free(sm->srv);
 }
 
-static int client_answer(Sim *sm, int u, int round, const uint8_t *msg, size_t len,
-                         uint8_t **reply, size_t *rlen, hl_err *err)
+static int answer(Sim *sm, int u, const uint8_t *msg, size_t len, uint8_t **reply,
+                  size_t *rlen, hl_err *err)
 {
-    HlSecAggClient *c = sm->cli[u];
-    switch (round) {
-    case 0: return hl_secagg_client_advertise_keys(c, msg, len, reply, rlen, err);
-    case 1: return hl_secagg_client_share_keys(c, msg, len, reply, rlen, err);
-    case 2: return hl_secagg_client_masked_input(c, msg, len, sm->x + (size_t)u * sm->dim,
-                                                 sm->dim, reply, rlen, err);
-    default: return hl_secagg_client_unmask(c, msg, len, reply, rlen, err);
-    }
+    return hl_secagg_client_handle(sm->cli[u], msg, len, sm->x + (size_t)u * sm->dim, sm->dim,
+                                   reply, rlen, err);
 }
 
-/* One round: every active node that has not dropped (drop[u] > round)
- * answers.  Returns the advance()'s code. */
-static int sim_round(Sim *sm, int round, const int *drop, hl_err *err)
+/* One stage: every active node with drop[u] > stage answers; then the
+ * advance (its code returned). */
+static int sim_stage(Sim *sm, const int *drop, hl_err *err)
 {
-    int failures = 0;
+    int stage = (int)hl_secagg_server_round(sm->srv), failures = 0;
     for (int u = 0; u < sm->n; u++) {
-        if (!hl_secagg_server_active(sm->srv, u) || (drop && drop[u] <= round))
+        if (!hl_secagg_server_active(sm->srv, u) || (drop && drop[u] <= stage))
             continue;
         uint8_t *msg = NULL, *reply = NULL;
         size_t len = 0, rlen = 0;
@@ -398,16 +518,16 @@ static int sim_round(Sim *sm, int round, const int *drop, hl_err *err)
         hl_err_clear(&e);
         int rc = hl_secagg_server_message(sm->srv, u, &msg, &len, &e);
         if (rc == HELIOS_OK)
-            rc = client_answer(sm, u, round, msg, len, &reply, &rlen, &e);
+            rc = answer(sm, u, msg, len, &reply, &rlen, &e);
         if (rc == HELIOS_OK)
             rc = hl_secagg_server_receive(sm->srv, u, reply, rlen, &e);
         if (rc != HELIOS_OK) {
             failures++;
-            fprintf(stderr, "round %d node %d: %s\n", round, u, e.msg);
+            fprintf(stderr, "stage %d node %d: %s\n", stage, u, e.msg);
         }
-        if (round == 2 && sm->masked && rc == HELIOS_OK) {
-            sm->masked[u] = reply;
-            sm->masked_len[u] = rlen;
+        if (stage == sm->keep_stage && rc == HELIOS_OK) {
+            sm->kept[u] = reply;
+            sm->kept_len[u] = rlen;
             reply = NULL;
         }
         free(msg);
@@ -417,20 +537,27 @@ static int sim_round(Sim *sm, int round, const int *drop, hl_err *err)
     return hl_secagg_server_advance(sm->srv, err);
 }
 
-/* drop[u]: the first round node u does not answer (>= 4: none). */
-static int sim_run(Sim *sm, const int *drop, hl_err *err)
+/* A round: begin, then every stage to DONE.  Returns the first error. */
+static int sim_round(Sim *sm, int64_t round, const unsigned char *sel, const int *drop,
+                     hl_err *err)
 {
-    for (int r = 0; r < 4; r++) {
-        int rc = sim_round(sm, r, drop, err);
-        if (rc != HELIOS_OK)
-            return rc;
+    unsigned char *all = NULL;
+    if (!sel) {
+        all = malloc((size_t)sm->n);
+        memset(all, 1, (size_t)sm->n);
+        sel = all;
     }
-    return HELIOS_OK;
+    int rc = hl_secagg_server_begin(sm->srv, round, sel, err);
+    free(all);
+    while (rc == HELIOS_OK && hl_secagg_server_round(sm->srv) != HL_SECAGG_DONE)
+        rc = sim_stage(sm, drop, err);
+    return rc;
 }
 
 /* The decoded sum against the plain sum of the clipped vectors of the
- * nodes that sent a masked input (drop[u] > 2), within the bound. */
-static void check_sum(Sim *sm, const int *drop)
+ * nodes expected in it: selected, not dropped at setup, drop[u] past
+ * MASKED_INPUT. */
+static void check_sum(Sim *sm, const unsigned char *sel, const int *drop)
 {
     double *got = malloc((size_t)sm->dim * sizeof *got);
     unsigned char *incl = malloc((size_t)sm->n);
@@ -440,19 +567,19 @@ static void check_sum(Sim *sm, const int *drop)
     CHECK_INT(hl_secagg_server_result(sm->srv, got, incl, &m, &err), HELIOS_OK);
     int want_m = 0, incl_ok = 1;
     for (int u = 0; u < sm->n; u++) {
-        int in = !drop || drop[u] > 2;
+        int in = (!sel || sel[u]) && !sm->out[u] && (!drop || drop[u] > HL_SECAGG_MASKED_INPUT);
         want_m += in;
         incl_ok &= incl[u] == in;
     }
     CHECK_INT(m, want_m);
     CHECK(incl_ok);
     double worst = 0;
+    const HlSecAggSegment def = { sm->dim, -HL_SECAGG_DEFAULT_RANGE, HL_SECAGG_DEFAULT_RANGE };
     for (int j = 0; j < sm->dim; j++) {
-        const HlSecAggSegment def = { sm->dim, -HL_SECAGG_DEFAULT_RANGE, HL_SECAGG_DEFAULT_RANGE };
         const HlSecAggSegment *g = sm->segs ? &sm->segs[j < sm->dim - 1 ? 0 : 1] : &def;
         double plain = 0;
         for (int u = 0; u < sm->n; u++)
-            if (!drop || drop[u] > 2)
+            if (incl[u])
                 plain += fmin(g->hi, fmax(g->lo, sm->x[(size_t)u * sm->dim + j]));
         worst = fmax(worst, fabs(got[j] - plain) / hl_secagg_error_bound(g, sm->n, m));
     }
@@ -461,154 +588,396 @@ static void check_sum(Sim *sm, const int *drop)
     free(incl);
 }
 
-static void run_case(int n, int t, int dim, const int *drop, int weighted)
+/* A round with fresh inputs that must succeed and sum right. */
+static void good_round(Sim *sm, int64_t round, const unsigned char *sel, const int *drop)
 {
-    const HlSecAggSegment segs[] = { { dim - 1, -8, 8 }, { 1, 0, 1 } };
-    Sim sm;
     hl_err err;
     hl_err_clear(&err);
-    CHECK_INT(sim_open(&sm, n, t, dim, weighted ? segs : NULL, weighted ? 2 : 0,
-                       (uint64_t)n * 1000 + (uint64_t)dim), 0);
-    int rc = sim_run(&sm, drop, &err);
+    sim_inputs(sm);
+    int rc = sim_round(sm, round, sel, drop, &err);
     CHECK_INT(rc, HELIOS_OK);
     if (rc != HELIOS_OK)
-        fprintf(stderr, "  %s\n", err.msg);
+        fprintf(stderr, "  round %lld: %s\n", (long long)round, err.msg);
     else
-        check_sum(&sm, drop);
+        check_sum(sm, sel, drop);
+}
+
+/* drop[] with every node answering but k nodes (from `from`, every
+ * `step`-th) stopping at `stage`. */
+static void drops(int *drop, int n, int k, int from, int step, int stage)
+{
+    for (int u = 0; u < n; u++)
+        drop[u] = NONE;
+    for (int i = 0; i < k; i++)
+        drop[(from + i * step) % n] = stage;
+}
+
+/* One key setup, then training rounds with different selections and every
+ * dropout pattern the threshold allows; no X25519 agreement after the
+ * setup (which makes 2 m (m - 1) of them for m nodes). */
+static void test_session_rounds(void)
+{
+    enum { N = 10, D = 300 };
+    Sim sm;
+    int drop[N];
+    CHECK_INT(sim_open(&sm, N, 0, D, NULL, 0, 101), 0);
+    uint64_t a0 = hl_sa_agreements();
+    good_round(&sm, 1, NULL, NULL);                     /* setup + round 1, t = 6 */
+    CHECK_INT(hl_secagg_server_threshold(sm.srv), 6);
+    uint64_t a1 = hl_sa_agreements();
+    CHECK(a1 - a0 == 2u * N * (N - 1));
+    /* 7 selected (t = 4), one drops before its masked input. */
+    const unsigned char sel7[N] = { 1, 1, 0, 1, 1, 1, 0, 1, 1, 0 };
+    drops(drop, N, 1, 4, 1, HL_SECAGG_MASKED_INPUT);
+    good_round(&sm, 2, sel7, drop);
+    CHECK_INT(hl_secagg_server_threshold(sm.srv), 4);
+    /* Rounds need not be consecutive: |U_r| - t = 4 drop at MASKED_INPUT. */
+    drops(drop, N, 4, 0, 3, HL_SECAGG_MASKED_INPUT);
+    good_round(&sm, 5, NULL, drop);
+    /* 4 at UNMASKING (their inputs count; 6 reveal). */
+    drops(drop, N, 4, 1, 2, HL_SECAGG_UNMASKING);
+    good_round(&sm, 6, NULL, drop);
+    /* One at UNMASKING, and one at each stage in a 6-node round (t = 4). */
+    drops(drop, N, 1, 9, 1, HL_SECAGG_UNMASKING);
+    good_round(&sm, 7, NULL, drop);
+    const unsigned char sel6[N] = { 0, 1, 1, 1, 0, 1, 0, 1, 1, 0 };
+    drops(drop, N, 1, 2, 1, HL_SECAGG_SHARE);
+    drop[8] = HL_SECAGG_MASKED_INPUT;
+    good_round(&sm, 8, sel6, drop);
+    /* Mixed: 2 drop before their masked input and 2 more during UNMASKING:
+     * the dropped nodes' masks come from their K shares, which any t of the
+     * survivors give (the survivors that left cannot be asked for seeds). */
+    drops(drop, N, 2, 0, 5, HL_SECAGG_MASKED_INPUT);
+    drop[3] = drop[7] = HL_SECAGG_UNMASKING;
+    good_round(&sm, 9, NULL, drop);
+    /* No dropout, all again. */
+    good_round(&sm, 10, NULL, NULL);
+    CHECK(hl_sa_agreements() == a1);
     sim_close(&sm);
 }
 
-static void test_protocol_no_dropout(void)
+/* Other shapes: the smallest session, t = n with the weighted layout, 40
+ * nodes with n - t dropouts, the highest and lowest indexes dropping (the
+ * signs of the masks). */
+static void test_session_shapes(void)
 {
-    run_case(10, 0, 300, NULL, 0);
-    run_case(2, 2, 5, NULL, 0);         /* the smallest session */
-    run_case(7, 7, 50, NULL, 1);        /* t = n, weighted layout */
-    run_case(40, 0, 64, NULL, 1);
+    const HlSecAggSegment w50[] = { { 49, -8, 8 }, { 1, 0, 1 } };
+    const HlSecAggSegment w64[] = { { 63, -8, 8 }, { 1, 0, 1 } };
+    Sim sm;
+    CHECK_INT(sim_open(&sm, 2, 2, 5, NULL, 0, 1), 0);
+    good_round(&sm, 0, NULL, NULL);
+    good_round(&sm, 1, NULL, NULL);
+    sim_close(&sm);
+    CHECK_INT(sim_open(&sm, 7, 7, 50, w50, 2, 2), 0);
+    good_round(&sm, -5, NULL, NULL);                 /* any int64 */
+    good_round(&sm, 3, NULL, NULL);
+    sim_close(&sm);
+    int drop[40];
+    CHECK_INT(sim_open(&sm, 40, 0, 64, w64, 2, 3), 0);
+    drops(drop, 40, 19, 1, 2, HL_SECAGG_MASKED_INPUT);  /* t = 21 */
+    good_round(&sm, 1, NULL, drop);
+    drops(drop, 40, 19, 0, 2, HL_SECAGG_UNMASKING);
+    good_round(&sm, 2, NULL, drop);
+    drops(drop, 40, 0, 0, 1, 0);
+    drop[0] = drop[39] = drop[38] = HL_SECAGG_MASKED_INPUT;
+    good_round(&sm, 3, NULL, drop);
+    sim_close(&sm);
 }
 
-/* One dropout: before advertising, before sharing, before the masked
- * input (its pairwise masks are rebuilt from its s_sk shares), and during
- * unmasking (its input counts; its b is rebuilt without it). */
-static void test_protocol_one_dropout(void)
+/* A node that drops during setup is out of the session: never active,
+ * never included, and a selection of it does not count. */
+static void test_setup_dropout(void)
 {
-    for (int r = 0; r < 4; r++) {
-        int drop[10];
-        for (int u = 0; u < 10; u++)
-            drop[u] = 4;
-        drop[3 + r] = r;
-        run_case(10, 0, 200, drop, r % 2);
-    }
+    enum { N = 6 };
+    Sim sm;
+    int drop[N];
+    hl_err err;
+    CHECK_INT(sim_open(&sm, N, 0, 20, NULL, 0, 7), 0);
+    drops(drop, N, 0, 0, 1, 0);
+    drop[2] = HL_SECAGG_SETUP_ADVERTISE;
+    drop[4] = HL_SECAGG_SETUP_KEYS;     /* advertised: the others derived keys with it */
+    sm.out[2] = sm.out[4] = 1;
+    good_round(&sm, 1, NULL, drop);
+    CHECK_INT(hl_secagg_server_threshold(sm.srv), 3);   /* of the 4 members */
+    good_round(&sm, 2, NULL, NULL);
+    /* Its share request goes nowhere. */
+    const unsigned char all[N] = { 1, 1, 1, 1, 1, 1 };
+    hl_err_clear(&err);
+    CHECK_INT(hl_secagg_server_begin(sm.srv, 3, all, &err), HELIOS_OK);
+    CHECK_INT(hl_secagg_server_round(sm.srv), HL_SECAGG_SHARE);
+    CHECK_INT(hl_secagg_server_active(sm.srv, 2), 0);
+    CHECK_INT(hl_secagg_server_active(sm.srv, 4), 0);
+    CHECK_INT(hl_secagg_server_active(sm.srv, 5), 1);
+    uint8_t *msg = NULL;
+    size_t len = 0;
+    hl_err_clear(&err);
+    CHECK_INT(hl_secagg_server_message(sm.srv, 4, &msg, &len, &err), HELIOS_MISUSE);
+    CHECK_STR(err.msg, "secure aggregation: node 4 is not in the SHARE stage (not selected, or "
+                       "dropped out before it)");
+    /* Selecting {2, 4, 5}: one member. */
+    const unsigned char sel[N] = { 0, 0, 1, 0, 1, 1 };
+    hl_err_clear(&err);
+    CHECK_INT(hl_secagg_server_begin(sm.srv, 4, sel, &err), HELIOS_ERROR);
+    CHECK_STR(err.msg, "secure aggregation: round 4 selects 1 node(s) holding keys; at least 2 "
+                       "are needed");
+    CHECK_INT(hl_secagg_server_round(sm.srv), HL_SECAGG_FAILED);
+    /* {0, 1, 2}: two members, t = 2. */
+    const unsigned char sel3[N] = { 1, 1, 1, 0, 0, 0 };
+    good_round(&sm, 5, sel3, NULL);
+    CHECK_INT(hl_secagg_server_threshold(sm.srv), 2);
+    sim_close(&sm);
 }
 
-/* n - t dropouts (n = 10, t = 6): all before the masked input, all during
- * unmasking, and spread over every round. */
-static void test_protocol_n_minus_t_dropouts(void)
+/* Fewer than t at SHARE, MASKED_INPUT or UNMASKING: the advance fails with
+ * the message, no result; the next round works.  Also: begin errors, and a
+ * setup that leaves fewer than 2 nodes ends the session. */
+static void test_too_few(void)
 {
-    int before[10] = { 4, 2, 4, 2, 4, 4, 2, 4, 4, 2 };
-    int during[10] = { 3, 4, 4, 3, 4, 3, 4, 4, 3, 4 };
-    int spread[10] = { 4, 0, 4, 1, 4, 2, 4, 3, 4, 4 };
-    run_case(10, 6, 300, before, 0);
-    run_case(10, 6, 300, during, 1);
-    run_case(10, 6, 300, spread, 0);
-    /* The lowest and highest indexes dropping (signs of the masks). */
-    int ends[10] = { 2, 4, 4, 4, 4, 4, 4, 4, 2, 2 };
-    run_case(10, 0, 100, ends, 0);
-}
-
-/* t - 1 survivors at a round: the advance fails with the message, the
- * session is over, no result. */
-static void test_protocol_too_few(void)
-{
-    for (int r = 0; r < 4; r++) {
-        int drop[5] = { 4, 4, 4, 4, 4 };
-        drop[0] = drop[2] = drop[4] = r;    /* 2 left of 5, t = 3 */
-        Sim sm;
-        hl_err err;
+    enum { N = 5, D = 10 };
+    Sim sm;
+    int drop[N];
+    hl_err err;
+    CHECK_INT(sim_open(&sm, N, 3, D, NULL, 0, 99), 0);
+    good_round(&sm, 1, NULL, NULL);
+    int64_t round = 2;
+    for (int stage = HL_SECAGG_SHARE; stage <= HL_SECAGG_UNMASKING; stage++) {
+        drops(drop, N, 3, 0, 2, stage);     /* 2 left of 5, t = 3 */
         hl_err_clear(&err);
-        CHECK_INT(sim_open(&sm, 5, 3, 10, NULL, 0, 99), 0);
-        int rc = HELIOS_OK;
-        for (int k = 0; k <= r && rc == HELIOS_OK; k++)
-            rc = sim_round(&sm, k, drop, &err);
-        CHECK_INT(rc, HELIOS_ERROR);
+        CHECK_INT(sim_round(&sm, round++, NULL, drop, &err), HELIOS_ERROR);
         CHECK_STR(err.msg, "secure aggregation needs at least t=3 surviving nodes, 2 left");
         CHECK_INT(hl_secagg_server_round(sm.srv), HL_SECAGG_FAILED);
-        double sum[10];
+        double sum[D];
         hl_err_clear(&err);
         CHECK_INT(hl_secagg_server_result(sm.srv, sum, NULL, NULL, &err), HELIOS_MISUSE);
         hl_err_clear(&err);
         CHECK_INT(hl_secagg_server_advance(sm.srv, &err), HELIOS_MISUSE);
-        sim_close(&sm);
+        good_round(&sm, round++, NULL, NULL);
     }
-}
-
-static void test_config_errors(void)
-{
-    hl_err err;
-    HlSecAggConfig one = { 1, 0, 4, NULL, 0 }, bad_t = { 5, 6, 4, NULL, 0 };
-    HlSecAggConfig t1 = { 5, 1, 4, NULL, 0 }, no_dim = { 5, 3, 0, NULL, 0 };
+    /* The config's t = 3 above the 2 selected. */
+    const unsigned char two[N] = { 1, 0, 0, 1, 0 };
     hl_err_clear(&err);
-    CHECK(hl_secagg_server_new(&one, &err) == NULL);
-    CHECK_STR(err.msg, "secure aggregation needs 2 to 4096 nodes, got 1");
+    CHECK_INT(hl_secagg_server_begin(sm.srv, round++, two, &err), HELIOS_ERROR);
+    CHECK_STR(strstr(err.msg, "threshold t=3, but round"), "threshold t=3, but round 8 selects 2 "
+                                                            "node(s) holding keys");
+    /* A round that does not increase. */
     hl_err_clear(&err);
-    CHECK(hl_secagg_server_new(&bad_t, &err) == NULL);
-    CHECK_STR(err.msg, "secure aggregation: threshold t=6 with 5 nodes; 2 <= t <= n was expected");
+    CHECK_INT(sim_round(&sm, 3, NULL, NULL, &err), HELIOS_MISUSE);
+    CHECK_STR(err.msg, "secure aggregation: round 3 begun after round 7; rounds must increase");
+    good_round(&sm, round++, NULL, NULL);
+    sim_close(&sm);
+    /* A setup that 2 of 3 miss. */
+    CHECK_INT(sim_open(&sm, 3, 0, 4, NULL, 0, 98), 0);
+    int sdrop[3] = { HL_SECAGG_SETUP_ADVERTISE, NONE, HL_SECAGG_SETUP_ADVERTISE };
     hl_err_clear(&err);
-    CHECK(hl_secagg_server_new(&t1, &err) == NULL);
+    CHECK_INT(sim_round(&sm, 1, NULL, sdrop, &err), HELIOS_ERROR);
+    CHECK_STR(err.msg, "secure aggregation needs at least t=2 surviving nodes, 1 left");
     hl_err_clear(&err);
-    CHECK(hl_secagg_server_new(&no_dim, &err) == NULL);
-    hl_secagg_server_free(NULL);
-    hl_secagg_client_free(NULL);
-}
-
-/* What the server receives for a node's vector is the masked one: with
- * every node sending zeros (all encoded as the same level), no word of a
- * masked vector is that level but by chance (2^-32 each), and the words
- * are spread uniformly: a chi-square over 16 bins of the top 4 bits stays
- * far below the 1e-6 tail of 15 degrees of freedom (52.6). */
-static void test_masked_is_uniform(void)
-{
-    enum { N = 3, D = 8192 };
-    Sim sm;
-    hl_err err;
-    hl_err_clear(&err);
-    CHECK_INT(sim_open(&sm, N, 2, D, NULL, 0, 5), 0);
-    memset(sm.x, 0, sizeof(double) * N * D);
-    sm.masked = calloc(N, sizeof *sm.masked);
-    sm.masked_len = calloc(N, sizeof *sm.masked_len);
-    CHECK_INT(sim_run(&sm, NULL, &err), HELIOS_OK);
-    uint32_t q[D];
-    CHECK_INT(hl_secagg_encode(NULL, 0, N, sm.x, D, q, NULL, &err), HELIOS_OK);
-    for (int u = 0; u < N; u++) {
-        /* MASKED: header (18 bytes), index, dim, then the words. */
-        CHECK(sm.masked_len[u] == 18 + 8 + 4 * (size_t)D);
-        const uint8_t *p = sm.masked[u] + 26;
-        int equal = 0;
-        double bins[16] = { 0 }, chi2 = 0;
-        for (int j = 0; j < D; j++, p += 4) {
-            uint32_t w = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                         (uint32_t)p[3] << 24;
-            equal += w == q[j];
-            bins[w >> 28]++;
-        }
-        for (int b = 0; b < 16; b++)
-            chi2 += (bins[b] - D / 16.0) * (bins[b] - D / 16.0) / (D / 16.0);
-        CHECK(equal <= 1);
-        CHECK(chi2 < 52.6);
-    }
-    check_sum(&sm, NULL);
+    CHECK_INT(sim_round(&sm, 2, NULL, NULL, &err), HELIOS_ERROR);
+    CHECK_STR(err.msg, "secure aggregation: the session is over: its key setup left fewer than "
+                       "2 nodes holding keys");
     sim_close(&sm);
 }
 
-/* ---- malformed messages -------------------------------------------------- */
+/* Little-endian words of a MASKED reply: header 18, index 4, round 8,
+ * dim 4, then the words. */
+static uint32_t word_at(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* chi-square of the top 4 bits of d words over 16 bins. */
+static double chi2_top4(const uint32_t *w, int d)
+{
+    double bins[16] = { 0 }, chi2 = 0;
+    for (int j = 0; j < d; j++)
+        bins[w[j] >> 28]++;
+    for (int b = 0; b < 16; b++)
+        chi2 += (bins[b] - d / 16.0) * (bins[b] - d / 16.0) / (d / 16.0);
+    return chi2;
+}
+
+static int equal_words(const uint32_t *a, const uint32_t *b, int d)
+{
+    int k = 0;
+    for (int j = 0; j < d; j++)
+        k += a[j] == b[j];
+    return k;
+}
+
+/* b_u(r), rebuilt as the server does from the REVEALs kept (t = 2: nodes
+ * 0 and 1): header 18, index 4, round 8, m 4, then per node of U2
+ * (v 4, kind 1, 5 x uint64). */
+static void rebuild_b(Sim *sm, int u, uint8_t b[32])
+{
+    uint64_t xs[2], ys[2 * HL_SA_CHUNKS], fe[HL_SA_CHUNKS];
+    for (int k = 0; k < 2; k++) {
+        const uint8_t *e = sm->kept[k] + 34 + (size_t)u * 45;
+        CHECK(word_at(e) == (uint32_t)u && e[4] == HL_SA_REVEAL_B);
+        xs[k] = (uint64_t)k + 1;
+        for (int c = 0; c < HL_SA_CHUNKS; c++) {
+            uint64_t y = 0;
+            for (int i = 0; i < 8; i++)
+                y |= (uint64_t)e[5 + 8 * c + i] << (8 * i);
+            ys[k * HL_SA_CHUNKS + c] = y;
+        }
+    }
+    hl_err err;
+    hl_err_clear(&err);
+    CHECK_INT(hl_shamir_combine(xs, ys, 2, 2, HL_SA_CHUNKS, fe, &err), HELIOS_OK);
+    CHECK_INT(hl_shamir_unpack(fe, 32, b), 0);
+}
+
+/* What the server receives for a node's vector is the masked one, fresh
+ * every round.  Every node sends zeros (all one level) in two rounds:
+ *   - no word of a masked vector equals the encoded input but by chance
+ *     (2^-32 each), the words are spread uniformly (a chi-square over 16
+ *     bins of the top 4 bits stays below 52.6, the 1e-6 tail of 15
+ *     degrees of freedom), and the two rounds' vectors are unrelated;
+ *   - the pairwise masks themselves change: with b_u(r) rebuilt from the
+ *     REVEALs (as the server may), p_u(r) = y_u - enc(0) - PRG(b_u(r)) is
+ *     u's sum of pairwise masks; they cancel over the nodes (the
+ *     reconstruction is right), and p_u(1), p_u(2) are unrelated. */
+static void test_masks_fresh_each_round(void)
+{
+    enum { N = 3, D = 8192 };
+    static uint32_t y[2][N][D], p[2][N][D], q[D], diff[D];
+    Sim sm;
+    HlSaCrypto c;
+    hl_err err;
+    hl_err_clear(&err);
+    CHECK_INT(hl_sa_crypto_init(&c, &err), HELIOS_OK);
+    CHECK_INT(sim_open(&sm, N, 2, D, NULL, 0, 5), 0);
+    memset(sm.x, 0, sizeof(double) * N * D);
+    CHECK_INT(hl_secagg_encode(NULL, 0, N, sm.x, D, q, NULL, &err), HELIOS_OK);
+    for (int r = 0; r < 2; r++) {
+        /* MASKED replies, then REVEALs, of round r + 1. */
+        unsigned char all[N] = { 1, 1, 1 };
+        CHECK_INT(hl_secagg_server_begin(sm.srv, r + 1, all, &err), HELIOS_OK);
+        while (hl_secagg_server_round(sm.srv) != HL_SECAGG_DONE) {
+            int stage = (int)hl_secagg_server_round(sm.srv);
+            if (stage == HL_SECAGG_MASKED_INPUT || stage == HL_SECAGG_UNMASKING)
+                sim_keep(&sm, stage);
+            CHECK_INT(sim_stage(&sm, NULL, &err), HELIOS_OK);
+            if (stage == HL_SECAGG_MASKED_INPUT)
+                for (int u = 0; u < N; u++) {
+                    CHECK(sm.kept_len[u] == 34 + 4 * (size_t)D);
+                    for (int j = 0; j < D; j++)
+                        y[r][u][j] = word_at(sm.kept[u] + 34 + 4 * j);
+                }
+        }
+        check_sum(&sm, NULL, NULL);
+        for (int u = 0; u < N; u++) {
+            uint8_t b[32];
+            rebuild_b(&sm, u, b);
+            for (int j = 0; j < D; j++)
+                p[r][u][j] = y[r][u][j] - q[j];
+            CHECK_INT(hl_sa_prg_add(&c, b, -1, p[r][u], D, &err), HELIOS_OK);
+        }
+        int cancel = 1;
+        for (int j = 0; j < D; j++)
+            cancel &= p[r][0][j] + p[r][1][j] + p[r][2][j] == 0;
+        CHECK(cancel);
+    }
+    for (int u = 0; u < N; u++) {
+        CHECK(equal_words(y[0][u], q, D) <= 1);
+        CHECK(chi2_top4(y[0][u], D) < 52.6);
+        CHECK(chi2_top4(y[1][u], D) < 52.6);
+        CHECK(equal_words(y[0][u], y[1][u], D) <= 1);
+        for (int j = 0; j < D; j++)
+            diff[j] = y[1][u][j] - y[0][u][j];
+        CHECK(chi2_top4(diff, D) < 52.6);
+        /* The pairwise masks: nonzero, uniform, unrelated across rounds. */
+        memset(diff, 0, sizeof diff);
+        CHECK(equal_words(p[0][u], diff, D) <= 1);
+        CHECK(chi2_top4(p[0][u], D) < 52.6);
+        CHECK(equal_words(p[0][u], p[1][u], D) <= 1);
+        for (int j = 0; j < D; j++)
+            diff[j] = p[1][u][j] - p[0][u][j];
+        CHECK(chi2_top4(diff, D) < 52.6);
+    }
+    sim_close(&sm);
+    hl_sa_crypto_clear(&c);
+}
+
+/* ---- concurrency ------------------------------------------------------------- */
+
+typedef struct Par {
+    Sim *sm;
+    const int *drop;
+    int stage, failures;
+    int next;                   /* atomic */
+} Par;
+
+static void *par_worker(void *arg)
+{
+    Par *pa = arg;
+    for (;;) {
+        int u = __atomic_fetch_add(&pa->next, 1, __ATOMIC_RELAXED);
+        if (u >= pa->sm->n)
+            return NULL;
+        if (!hl_secagg_server_active(pa->sm->srv, u) || pa->drop[u] <= pa->stage)
+            continue;
+        uint8_t *msg = NULL, *reply = NULL;
+        size_t len = 0, rlen = 0;
+        hl_err e;
+        hl_err_clear(&e);
+        int rc = hl_secagg_server_message(pa->sm->srv, u, &msg, &len, &e);
+        if (rc == HELIOS_OK)
+            rc = answer(pa->sm, u, msg, len, &reply, &rlen, &e);
+        if (rc == HELIOS_OK)
+            rc = hl_secagg_server_receive(pa->sm->srv, u, reply, rlen, &e);
+        if (rc != HELIOS_OK)
+            __atomic_fetch_add(&pa->failures, 1, __ATOMIC_RELAXED);
+        free(msg);
+        free(reply);
+    }
+}
+
+/* message() and receive() for different nodes from 4 threads at once, no
+ * lock of the caller's (run under ThreadSanitizer too): the sums are right. */
+static void test_concurrent_stages(void)
+{
+    enum { N = 32, D = 2000, THREADS = 4 };
+    Sim sm;
+    int drop[N];
+    hl_err err;
+    CHECK_INT(sim_open(&sm, N, 0, D, NULL, 0, 77), 0);
+    for (int r = 1; r <= 3; r++) {
+        drops(drop, N, r == 1 ? 0 : 5, r, 3,
+              r == 2 ? HL_SECAGG_MASKED_INPUT : HL_SECAGG_UNMASKING);
+        sim_inputs(&sm);
+        unsigned char all[N];
+        memset(all, 1, sizeof all);
+        hl_err_clear(&err);
+        int rc = hl_secagg_server_begin(sm.srv, r, all, &err);
+        while (rc == HELIOS_OK && hl_secagg_server_round(sm.srv) != HL_SECAGG_DONE) {
+            Par pa = { &sm, drop, (int)hl_secagg_server_round(sm.srv), 0, 0 };
+            pthread_t tid[THREADS];
+            for (int i = 0; i < THREADS; i++)
+                pthread_create(&tid[i], NULL, par_worker, &pa);
+            for (int i = 0; i < THREADS; i++)
+                pthread_join(tid[i], NULL);
+            CHECK_INT(pa.failures, 0);
+            rc = hl_secagg_server_advance(sm.srv, &err);
+        }
+        CHECK_INT(rc, HELIOS_OK);
+        if (rc == HELIOS_OK)
+            check_sum(&sm, NULL, drop);
+    }
+    sim_close(&sm);
+}
+
+/* ---- malformed, tampered and replayed messages ----------------------------- */
 
 /* Bad variants of a good message, each of which must be refused: every
  * strict prefix, a byte appended, another version, another type, another
- * session (not for SETUP: it names the session), and the first count
- * field (at offset 18 + skip) raised by one and set to 0xffffffff. */
-typedef int (*Feed)(Sim *sm, int u, int round, const uint8_t *m, size_t len, hl_err *err);
+ * session (not for SETUP: it names the session), the count field at
+ * count_at raised by one and set to 0xffffffff, and (round_at >= 0) the
+ * round raised by one. */
+typedef int (*Feed)(Sim *sm, int u, const uint8_t *m, size_t len, hl_err *err);
 
-static int refused_variants(Sim *sm, int u, int round, const uint8_t *good, size_t len,
-                            int setup, size_t count_at, Feed feed)
+static int refused_variants(Sim *sm, int u, const uint8_t *good, size_t len, int setup,
+                            size_t count_at, long round_at, Feed feed)
 {
     int accepted = 0;
     uint8_t *m = malloc(len + 1);
@@ -616,9 +985,12 @@ static int refused_variants(Sim *sm, int u, int round, const uint8_t *good, size
     for (size_t k = 0; k < len; k++) {
         hl_err_clear(&err);
         memcpy(m, good, k);
-        accepted += feed(sm, u, round, k ? m : NULL, k, &err) == HELIOS_OK;
+        int rc = feed(sm, u, k ? m : NULL, k, &err);
+        accepted += rc == HELIOS_OK;
+        if (rc == HELIOS_OK)
+            fprintf(stderr, "prefix %zu of type %d accepted\n", k, good[1]);
     }
-    for (int v = 0; v < 6; v++) {
+    for (int v = 0; v < 7; v++) {
         memcpy(m, good, len);
         size_t mlen = len;
         switch (v) {
@@ -627,61 +999,66 @@ static int refused_variants(Sim *sm, int u, int round, const uint8_t *good, size
         case 2: m[1] ^= 0x0f; break;
         case 3: if (setup) continue; m[5] ^= 1; break;
         case 4: m[count_at]++; break;
-        default: memset(m + count_at, 0xff, 4); break;
+        case 5: memset(m + count_at, 0xff, 4); break;
+        default: if (round_at < 0) continue; m[round_at]++; break;
         }
         hl_err_clear(&err);
-        int rc = feed(sm, u, round, m, mlen, &err);
+        int rc = feed(sm, u, m, mlen, &err);
         accepted += rc == HELIOS_OK;
         if (rc == HELIOS_OK)
-            fprintf(stderr, "variant %d of round %d accepted\n", v, round);
+            fprintf(stderr, "variant %d of type %d accepted\n", v, good[1]);
     }
     free(m);
     return accepted;
 }
 
-static int feed_client(Sim *sm, int u, int round, const uint8_t *m, size_t len, hl_err *err)
+static int feed_client(Sim *sm, int u, const uint8_t *m, size_t len, hl_err *err)
 {
     uint8_t *reply = NULL;
     size_t rlen = 0;
-    int rc = client_answer(sm, u, round, m, len, &reply, &rlen, err);
+    int rc = answer(sm, u, m, len, &reply, &rlen, err);
     free(reply);
     return rc;
 }
 
-static int feed_server(Sim *sm, int u, int round, const uint8_t *m, size_t len, hl_err *err)
+static int feed_server(Sim *sm, int u, const uint8_t *m, size_t len, hl_err *err)
 {
-    (void)round;
     return hl_secagg_server_receive(sm->srv, u, m, len, err);
 }
 
-/* At every round, node 0's message and reply are first offered in every
- * bad variant (all refused), then as they are: the session goes on and
- * sums right, so no refused message changed the client or the server.
- * Also: a reply passed as another node's, a second reply, a call out of
- * order. */
-static void test_malformed_each_round(void)
+/* At every stage of the setup and of a round, node 0's message and reply
+ * are first offered in every bad variant (all refused), then as they are:
+ * the session goes on and sums right, so no refused message changed the
+ * client or the server.  Also: a reply passed as another node's, a second
+ * reply, the same message twice. */
+static void test_malformed_each_stage(void)
 {
     enum { N = 4, D = 6 };
-    static const size_t count_at[2][4] = {
-        { 16, 0, 0, 0 },        /* server -> node: nsegs, m, m, m */
-        { 0, 4, 4, 4 }          /* node -> server: index, then m or dim */
-    };
+    /* Offsets after the header: the first count, the round (-1: none; a
+     * SHARE of a later round is a good message). */
+    static const size_t count_to[5] = { 12, 0, 12, 8, 8 }, count_from[5] = { 0, 4, 12, 12, 12 };
+    static const long round_to[5] = { -1, -1, -1, 0, 0 }, round_from[5] = { -1, -1, 4, 4, 4 };
     Sim sm;
     hl_err err;
     hl_err_clear(&err);
     CHECK_INT(sim_open(&sm, N, 3, D, NULL, 0, 11), 0);
-    for (int r = 0; r < 4; r++) {
+    unsigned char all[N] = { 1, 1, 1, 1 };
+    CHECK_INT(hl_secagg_server_begin(sm.srv, 1, all, &err), HELIOS_OK);
+    for (int k = 0; k < 5; k++) {
+        CHECK_INT(hl_secagg_server_round(sm.srv), k);
         uint8_t *msg = NULL, *reply = NULL, *other = NULL;
         size_t len = 0, rlen = 0, olen = 0;
         CHECK_INT(hl_secagg_server_message(sm.srv, 0, &msg, &len, &err), HELIOS_OK);
-        CHECK_INT(refused_variants(&sm, 0, r, msg, len, r == 0, 18 + count_at[0][r],
-                                   feed_client), 0);
-        CHECK_INT(client_answer(&sm, 0, r, msg, len, &reply, &rlen, &err), HELIOS_OK);
+        CHECK_INT(hl_secagg_message_round(msg, len), k);
+        CHECK_INT(refused_variants(&sm, 0, msg, len, k == 0, 18 + count_to[k],
+                                   round_to[k] < 0 ? -1 : 18 + round_to[k], feed_client), 0);
+        CHECK_INT(answer(&sm, 0, msg, len, &reply, &rlen, &err), HELIOS_OK);
         /* The same message again: the client has moved on. */
         hl_err_clear(&err);
-        CHECK_INT(client_answer(&sm, 0, r, msg, len, &other, &olen, &err), HELIOS_MISUSE);
-        CHECK_INT(refused_variants(&sm, 0, r, reply, rlen, 0, 18 + count_at[1][r],
-                                   feed_server), 0);
+        CHECK(answer(&sm, 0, msg, len, &other, &olen, &err) != HELIOS_OK);
+        CHECK(other == NULL);
+        CHECK_INT(refused_variants(&sm, 0, reply, rlen, 0, 18 + count_from[k],
+                                   round_from[k] < 0 ? -1 : 18 + round_from[k], feed_server), 0);
         hl_err_clear(&err);
         CHECK_INT(hl_secagg_server_receive(sm.srv, 1, reply, rlen, &err), HELIOS_ERROR);
         CHECK_STR(strstr(err.msg, "it is signed by node 0"), "it is signed by node 0");
@@ -692,54 +1069,117 @@ static void test_malformed_each_round(void)
         free(msg);
         free(reply);
         /* The others answer as usual (node 0 has answered: not again). */
-        int drop[N] = { 0, 4, 4, 4 };
+        int drop[N] = { 0, NONE, NONE, NONE };
         hl_err_clear(&err);
-        CHECK_INT(sim_round(&sm, r, drop, &err), HELIOS_OK);
+        CHECK_INT(sim_stage(&sm, drop, &err), HELIOS_OK);
     }
-    check_sum(&sm, NULL);
+    check_sum(&sm, NULL, NULL);
+    sim_close(&sm);
+}
+
+/* Messages of one round offered in the next: refused by the node (SHARE,
+ * CIPHERTEXTS, UNMASK) and by the server (MASKED, REVEAL); the round then
+ * completes. */
+static void test_replayed_round(void)
+{
+    enum { N = 4, D = 5 };
+    Sim sm;
+    hl_err err;
+    hl_err_clear(&err);
+    CHECK_INT(sim_open(&sm, N, 2, D, NULL, 0, 21), 0);
+    unsigned char all[N] = { 1, 1, 1, 1 };
+    /* Round 1, keeping node 0's messages and replies. */
+    uint8_t *old_msg[5] = { 0 }, *old_reply[5] = { 0 };
+    size_t old_len[5] = { 0 }, old_rlen[5] = { 0 };
+    CHECK_INT(hl_secagg_server_begin(sm.srv, 1, all, &err), HELIOS_OK);
+    while (hl_secagg_server_round(sm.srv) != HL_SECAGG_DONE) {
+        int k = (int)hl_secagg_server_round(sm.srv);
+        CHECK_INT(hl_secagg_server_message(sm.srv, 0, &old_msg[k], &old_len[k], &err), HELIOS_OK);
+        CHECK_INT(answer(&sm, 0, old_msg[k], old_len[k], &old_reply[k], &old_rlen[k], &err),
+                  HELIOS_OK);
+        CHECK_INT(hl_secagg_server_receive(sm.srv, 0, old_reply[k], old_rlen[k], &err), HELIOS_OK);
+        int drop[N] = { 0, NONE, NONE, NONE };
+        CHECK_INT(sim_stage(&sm, drop, &err), HELIOS_OK);
+    }
+    check_sum(&sm, NULL, NULL);
+    /* Round 2: each old message and reply at its stage, then the new ones. */
+    CHECK_INT(hl_secagg_server_begin(sm.srv, 2, all, &err), HELIOS_OK);
+    for (int k = HL_SECAGG_SHARE; k <= HL_SECAGG_UNMASKING; k++) {
+        CHECK_INT(hl_secagg_server_round(sm.srv), k);
+        hl_err_clear(&err);
+        CHECK_INT(feed_client(&sm, 0, old_msg[k], old_len[k], &err), HELIOS_ERROR);
+        CHECK_STR(strstr(err.msg, "round 1"), k == HL_SECAGG_SHARE
+                  ? "round 1, and this node has shared round 1 (a replay?)"
+                  : "round 1, this node is at round 2");
+        uint8_t *msg = NULL, *reply = NULL;
+        size_t len = 0, rlen = 0;
+        CHECK_INT(hl_secagg_server_message(sm.srv, 0, &msg, &len, &err), HELIOS_OK);
+        CHECK_INT(answer(&sm, 0, msg, len, &reply, &rlen, &err), HELIOS_OK);
+        if (k != HL_SECAGG_SHARE) {     /* a SHARES of another round has another size */
+            hl_err_clear(&err);
+            CHECK_INT(hl_secagg_server_receive(sm.srv, 0, old_reply[k], old_rlen[k], &err),
+                      HELIOS_ERROR);
+            CHECK_STR(strstr(err.msg, "it is of round 1"),
+                      "it is of round 1, the server is at round 2");
+        }
+        CHECK_INT(hl_secagg_server_receive(sm.srv, 0, reply, rlen, &err), HELIOS_OK);
+        free(msg);
+        free(reply);
+        int drop[N] = { 0, NONE, NONE, NONE };
+        CHECK_INT(sim_stage(&sm, drop, &err), HELIOS_OK);
+    }
+    check_sum(&sm, NULL, NULL);
+    for (int k = 0; k < 5; k++) {
+        free(old_msg[k]);
+        free(old_reply[k]);
+    }
     sim_close(&sm);
 }
 
 /* A REVEAL that gives the share of the other kind (b for a dropped node,
- * s_sk for a survivor) is refused: the server never holds both. */
+ * K for a survivor) is refused: the server never holds both. */
 static void test_reveal_kind_refused(void)
 {
     enum { N = 4, D = 3 };
-    int drop[N] = { 4, 4, 4, 2 };       /* node 3 drops before its masked input */
+    int drop[N] = { NONE, NONE, NONE, HL_SECAGG_MASKED_INPUT };
     Sim sm;
     hl_err err;
     hl_err_clear(&err);
     CHECK_INT(sim_open(&sm, N, 2, D, NULL, 0, 12), 0);
-    for (int r = 0; r < 3; r++)
-        CHECK_INT(sim_round(&sm, r, drop, &err), HELIOS_OK);
+    unsigned char all[N] = { 1, 1, 1, 1 };
+    CHECK_INT(hl_secagg_server_begin(sm.srv, 1, all, &err), HELIOS_OK);
+    while (hl_secagg_server_round(sm.srv) != HL_SECAGG_UNMASKING)
+        CHECK_INT(sim_stage(&sm, drop, &err), HELIOS_OK);
     uint8_t *msg = NULL, *reply = NULL;
     size_t len = 0, rlen = 0;
     CHECK_INT(hl_secagg_server_message(sm.srv, 0, &msg, &len, &err), HELIOS_OK);
-    CHECK_INT(client_answer(&sm, 0, 3, msg, len, &reply, &rlen, &err), HELIOS_OK);
-    /* Entries: v (4 bytes), kind (1), 5 x 8 bytes, from offset 26. */
-    CHECK(rlen == 26 + 4 * 45);
-    reply[26 + 4] ^= 1;                 /* node 0 survived: an s share now */
+    CHECK_INT(answer(&sm, 0, msg, len, &reply, &rlen, &err), HELIOS_OK);
+    /* Entries: v (4 bytes), kind (1), 5 x 8 bytes, from offset 34. */
+    CHECK(rlen == 34 + 4 * 45);
+    reply[34 + 4] ^= 1;                 /* node 0 survived: a K share now */
     hl_err_clear(&err);
     CHECK_INT(hl_secagg_server_receive(sm.srv, 0, reply, rlen, &err), HELIOS_ERROR);
-    CHECK_STR(err.msg, "secure aggregation: the Unmasking reply of node 0 is malformed: node 0 "
-                       "survived, and its secret key share was revealed");
-    reply[26 + 4] ^= 1;
-    reply[26 + 3 * 45 + 4] ^= 1;        /* node 3 dropped: a b share now */
+    CHECK_STR(err.msg, "secure aggregation: the REVEAL reply of node 0 is malformed: node 0 "
+                       "survived, and its seed key share was revealed");
+    reply[34 + 4] ^= 1;
+    reply[34 + 3 * 45 + 4] ^= 1;        /* node 3 dropped: a b share now */
     hl_err_clear(&err);
     CHECK_INT(hl_secagg_server_receive(sm.srv, 0, reply, rlen, &err), HELIOS_ERROR);
-    CHECK_STR(err.msg, "secure aggregation: the Unmasking reply of node 0 is malformed: node 3 "
+    CHECK_STR(err.msg, "secure aggregation: the REVEAL reply of node 0 is malformed: node 3 "
                        "dropped out, and its mask seed share was revealed");
-    reply[26 + 3 * 45 + 4] ^= 1;        /* as it was */
+    reply[34 + 3 * 45 + 4] ^= 1;        /* as it was */
     hl_err_clear(&err);
     CHECK_INT(hl_secagg_server_receive(sm.srv, 0, reply, rlen, &err), HELIOS_OK);
-    /* A second Unmasking request is refused by a node that answered. */
+    /* A second UNMASK is refused by a node that answered. */
     free(reply);
     reply = NULL;
-    CHECK_INT(client_answer(&sm, 0, 3, msg, len, &reply, &rlen, &err), HELIOS_MISUSE);
+    hl_err_clear(&err);
+    CHECK_INT(answer(&sm, 0, msg, len, &reply, &rlen, &err), HELIOS_MISUSE);
     free(msg);
-    drop[0] = 3;                        /* has answered */
-    CHECK_INT(sim_round(&sm, 3, drop, &err), HELIOS_OK);
-    check_sum(&sm, drop);
+    drop[0] = HL_SECAGG_UNMASKING;      /* has answered */
+    CHECK_INT(sim_stage(&sm, drop, &err), HELIOS_OK);
+    drop[0] = NONE;
+    check_sum(&sm, NULL, drop);
     sim_close(&sm);
 }
 
@@ -752,30 +1192,70 @@ static void test_tampered_share(void)
     hl_err err;
     hl_err_clear(&err);
     CHECK_INT(sim_open(&sm, N, 2, D, NULL, 0, 13), 0);
-    for (int r = 0; r < 2; r++)
-        CHECK_INT(sim_round(&sm, r, NULL, &err), HELIOS_OK);
+    unsigned char all[N] = { 1, 1, 1 };
+    CHECK_INT(hl_secagg_server_begin(sm.srv, 1, all, &err), HELIOS_OK);
+    while (hl_secagg_server_round(sm.srv) != HL_SECAGG_MASKED_INPUT)
+        CHECK_INT(sim_stage(&sm, NULL, &err), HELIOS_OK);
     uint8_t *msg = NULL, *reply = NULL;
     size_t len = 0, rlen = 0;
     CHECK_INT(hl_secagg_server_message(sm.srv, 0, &msg, &len, &err), HELIOS_OK);
-    msg[18 + 4 + 4 + 10] ^= 0x40;       /* inside the first sealed share (from node 1) */
-    CHECK_INT(client_answer(&sm, 0, 2, msg, len, &reply, &rlen, &err), HELIOS_OK);
+    msg[18 + 8 + 4 + 4 + 10] ^= 0x40;   /* inside the first sealed share (from node 1) */
+    CHECK_INT(answer(&sm, 0, msg, len, &reply, &rlen, &err), HELIOS_OK);
     CHECK_INT(hl_secagg_server_receive(sm.srv, 0, reply, rlen, &err), HELIOS_OK);
     free(msg);
     free(reply);
-    int drop[N] = { 2, 4, 4 };          /* node 0 has answered round 2 already */
-    CHECK_INT(sim_round(&sm, 2, drop, &err), HELIOS_OK);
+    int drop[N] = { HL_SECAGG_MASKED_INPUT, NONE, NONE };      /* has answered */
+    CHECK_INT(sim_stage(&sm, drop, &err), HELIOS_OK);
     CHECK_INT(hl_secagg_server_message(sm.srv, 0, &msg, &len, &err), HELIOS_OK);
     hl_err_clear(&err);
-    CHECK_INT(client_answer(&sm, 0, 3, msg, len, &reply, &rlen, &err), HELIOS_ERROR);
+    CHECK_INT(answer(&sm, 0, msg, len, &reply, &rlen, &err), HELIOS_ERROR);
     CHECK_STR(err.msg, "secure aggregation: the shares node 1 sealed for node 0 do not "
-                       "authenticate (tampered with, or sealed under another key)");
+                       "authenticate (tampered with, or sealed under another key or round)");
     free(msg);
+    sim_close(&sm);
+}
+
+/* A dropped node's seeds that do not open with the rebuilt key (here
+ * altered in its SHARES reply) fail the round at UNMASKING, not the
+ * session: the next round, with that node, sums right. */
+static void test_bad_seeds_fail_round(void)
+{
+    enum { N = 4, D = 7 };
+    Sim sm;
+    hl_err err;
+    hl_err_clear(&err);
+    CHECK_INT(sim_open(&sm, N, 2, D, NULL, 0, 14), 0);
+    good_round(&sm, 1, NULL, NULL);
+    unsigned char all[N] = { 1, 1, 1, 1 };
+    CHECK_INT(hl_secagg_server_begin(sm.srv, 2, all, &err), HELIOS_OK);
+    uint8_t *msg = NULL, *reply = NULL;
+    size_t len = 0, rlen = 0;
+    CHECK_INT(hl_secagg_server_message(sm.srv, 3, &msg, &len, &err), HELIOS_OK);
+    CHECK_INT(answer(&sm, 3, msg, len, &reply, &rlen, &err), HELIOS_OK);
+    reply[rlen - 20] ^= 1;              /* in its sealed seeds */
+    CHECK_INT(hl_secagg_server_receive(sm.srv, 3, reply, rlen, &err), HELIOS_OK);
+    free(msg);
+    free(reply);
+    int drop[N] = { NONE, NONE, NONE, HL_SECAGG_SHARE };   /* answered; then gone */
+    int rc = HELIOS_OK;
+    while (rc == HELIOS_OK && hl_secagg_server_round(sm.srv) != HL_SECAGG_DONE) {
+        drop[3] = hl_secagg_server_round(sm.srv) == HL_SECAGG_SHARE ? HL_SECAGG_SHARE
+                                                                     : HL_SECAGG_MASKED_INPUT;
+        rc = sim_stage(&sm, drop, &err);
+    }
+    CHECK_INT(rc, HELIOS_ERROR);
+    CHECK_STR(err.msg, "secure aggregation: the seeds of node 3 do not open with the key rebuilt "
+                       "from the revealed shares (a node revealed a wrong share)");
+    CHECK_INT(hl_secagg_server_round(sm.srv), HL_SECAGG_FAILED);
+    good_round(&sm, 3, NULL, NULL);
     sim_close(&sm);
 }
 
 /* 1 to 4 bytes changed, and one time in four the message cut short. */
 static void corrupt(uint64_t *s, uint8_t *m, size_t *len)
 {
+    if (*len == 0)
+        return;
     int flips = 1 + (int)(next_u64(s) % 4);
     for (int f = 0; f < flips; f++)
         m[next_u64(s) % *len] ^= (uint8_t)(1 + next_u64(s) % 255);
@@ -783,78 +1263,142 @@ static void corrupt(uint64_t *s, uint8_t *m, size_t *len)
         *len = next_u64(s) % *len;
 }
 
-/* Random corruption (1 to 4 bytes changed, or cut) of one message at one
- * round, the session run to its end whatever happens: no crash, no leak
- * (run under ASan), and any error is a message. */
+/* Random corruption (1 to 4 bytes changed, or cut) of one message or reply
+ * at one stage of one of three rounds, every round run to its end whatever
+ * happens: no crash, no leak (run under ASan), any error is a message. */
 static void test_fuzz_sessions(void)
 {
-    enum { N = 4, D = 5, ITER = 60 };
+    enum { N = 4, D = 5, ITER = 40, ROUNDS = 3 };
     uint64_t s = 2024;
-    int sessions = 0;
-    for (int r = 0; r < 4; r++)
+    int sessions = 0, done = 0;
+    for (int target = 0; target < 5; target++)
         for (int it = 0; it < ITER; it++) {
             Sim sm;
             if (sim_open(&sm, N, 2, D, NULL, 0, s) != 0)
                 break;
-            int to_node = (int)(next_u64(&s) & 1);
-            for (int k = 0; k < 4; k++) {
-                for (int u = 0; u < N; u++) {
-                    uint8_t *msg = NULL, *reply = NULL;
-                    size_t len = 0, rlen = 0;
-                    hl_err e;
-                    hl_err_clear(&e);
-                    if (hl_secagg_server_message(sm.srv, u, &msg, &len, &e) != HELIOS_OK)
-                        continue;
-                    int hit = k == r && u == 0;
-                    if (hit && to_node)
-                        corrupt(&s, msg, &len);
-                    hl_err_clear(&e);
-                    if (client_answer(&sm, u, k, msg, len, &reply, &rlen, &e) == HELIOS_OK) {
-                        if (hit && !to_node)
-                            corrupt(&s, reply, &rlen);
-                        hl_err_clear(&e);
-                        hl_secagg_server_receive(sm.srv, u, reply, rlen, &e);
-                    }
-                    free(msg);
-                    free(reply);
-                }
+            int to_node = (int)(next_u64(&s) & 1), hit_round = (int)(next_u64(&s) % ROUNDS);
+            int hit_node = (int)(next_u64(&s) % N);
+            unsigned char all[N] = { 1, 1, 1, 1 };
+            for (int r = 0; r < ROUNDS; r++) {
                 hl_err err;
                 hl_err_clear(&err);
-                if (hl_secagg_server_advance(sm.srv, &err) != HELIOS_OK)
-                    break;
+                if (hl_secagg_server_begin(sm.srv, r, all, &err) != HELIOS_OK)
+                    continue;
+                while (hl_secagg_server_round(sm.srv) != HL_SECAGG_DONE) {
+                    int k = (int)hl_secagg_server_round(sm.srv);
+                    for (int u = 0; u < N; u++) {
+                        uint8_t *msg = NULL, *reply = NULL;
+                        size_t len = 0, rlen = 0;
+                        hl_err e;
+                        hl_err_clear(&e);
+                        if (hl_secagg_server_message(sm.srv, u, &msg, &len, &e) != HELIOS_OK)
+                            continue;
+                        int hit = k == target && u == hit_node &&
+                                  (k < HL_SECAGG_SHARE || r == hit_round);
+                        if (hit && to_node)
+                            corrupt(&s, msg, &len);
+                        hl_err_clear(&e);
+                        if (answer(&sm, u, msg, len, &reply, &rlen, &e) == HELIOS_OK) {
+                            if (hit && !to_node)
+                                corrupt(&s, reply, &rlen);
+                            hl_err_clear(&e);
+                            hl_secagg_server_receive(sm.srv, u, reply, rlen, &e);
+                        }
+                        free(msg);
+                        free(reply);
+                    }
+                    hl_err_clear(&err);
+                    if (hl_secagg_server_advance(sm.srv, &err) != HELIOS_OK)
+                        break;
+                }
+                done += hl_secagg_server_round(sm.srv) == HL_SECAGG_DONE;
             }
             sessions++;
             sim_close(&sm);
         }
-    CHECK_INT(sessions, 4 * ITER);
+    CHECK_INT(sessions, 5 * ITER);
+    CHECK(done > 5 * ITER * ROUNDS / 2);        /* most rounds survive one bad message */
 }
 
-/* A node dispatches on the message's round. */
+/* A node dispatches on the message; out of order is refused. */
 static void test_message_round(void)
 {
     Sim sm;
     hl_err err;
     hl_err_clear(&err);
     CHECK_INT(sim_open(&sm, 3, 2, 2, NULL, 0, 1), 0);
-    uint8_t *msg = NULL;
-    size_t len = 0;
+    uint8_t *msg = NULL, *reply = NULL;
+    size_t len = 0, rlen = 0;
+    unsigned char all[3] = { 1, 1, 1 };
+    CHECK_INT(hl_secagg_server_begin(sm.srv, 1, all, &err), HELIOS_OK);
     CHECK_INT(hl_secagg_server_message(sm.srv, 1, &msg, &len, &err), HELIOS_OK);
-    CHECK_INT(hl_secagg_message_round(msg, len), 0);
+    CHECK_INT(hl_secagg_message_round(msg, len), HL_SECAGG_SETUP_ADVERTISE);
     CHECK_INT(hl_secagg_message_round(msg, 5), -1);
     CHECK_INT(hl_secagg_message_round(NULL, 0), -1);
     free(msg);
-    CHECK_INT(sim_round(&sm, 0, NULL, &err), HELIOS_OK);
-    CHECK_INT(hl_secagg_server_message(sm.srv, 1, &msg, &len, &err), HELIOS_OK);
-    CHECK_INT(hl_secagg_message_round(msg, len), 1);
-    free(msg);
-    /* Out of order: the Unmasking call before its round. */
-    uint8_t *reply = NULL;
-    size_t rlen = 0;
+    /* Nothing before SETUP. */
     hl_err_clear(&err);
-    CHECK_INT(hl_secagg_client_unmask(sm.cli[1], NULL, 0, &reply, &rlen, &err), HELIOS_MISUSE);
-    CHECK_STR(err.msg, "secure aggregation: a message of the Unmasking round came to a node at "
-                       "the ShareKeys round");
+    CHECK_INT(hl_secagg_client_handle(sm.cli[1], NULL, 0, NULL, 0, &reply, &rlen, &err),
+              HELIOS_ERROR);
+    CHECK_STR(err.msg, "secure aggregation: a server message is malformed: 0 bytes, shorter "
+                       "than a header (18)");
+    CHECK_INT(sim_stage(&sm, NULL, &err), HELIOS_OK);
+    CHECK_INT(hl_secagg_server_message(sm.srv, 1, &msg, &len, &err), HELIOS_OK);
+    CHECK_INT(hl_secagg_message_round(msg, len), HL_SECAGG_SETUP_KEYS);
+    free(msg);
+    CHECK_INT(sim_stage(&sm, NULL, &err), HELIOS_OK);
+    CHECK_INT(hl_secagg_server_round(sm.srv), HL_SECAGG_SHARE);
+    CHECK_INT(sim_stage(&sm, NULL, &err), HELIOS_OK);
+    CHECK_INT(hl_secagg_server_message(sm.srv, 1, &msg, &len, &err), HELIOS_OK);
+    CHECK_INT(hl_secagg_message_round(msg, len), HL_SECAGG_MASKED_INPUT);
+    /* The masked input needs the vector. */
+    hl_err_clear(&err);
+    CHECK_INT(hl_secagg_client_handle(sm.cli[1], msg, len, NULL, 0, &reply, &rlen, &err),
+              HELIOS_MISUSE);
+    CHECK_STR(err.msg, "secure aggregation: a vector of 0 coordinates where the session has 2");
+    free(msg);
+    /* A node that has not shared gets a CIPHERTEXTS: out of order. */
+    HlSecAggClient *fresh = hl_secagg_client_new();
+    CHECK_INT(hl_secagg_server_message(sm.srv, 2, &msg, &len, &err), HELIOS_OK);
+    hl_err_clear(&err);
+    CHECK_INT(hl_secagg_client_handle(fresh, msg, len, sm.x, 2, &reply, &rlen, &err),
+              HELIOS_MISUSE);
+    CHECK_STR(err.msg, "secure aggregation: a CIPHERTEXTS request came to a node at the start "
+                       "of the session (key setup)");
+    hl_secagg_client_free(fresh);
+    free(msg);
     sim_close(&sm);
+}
+
+static void test_config_errors(void)
+{
+    hl_err err;
+    HlSecAggConfig one = { 1, 0, 4, NULL, 0 }, bad_t = { 5, 6, 4, NULL, 0 };
+    HlSecAggConfig t1 = { 5, 1, 4, NULL, 0 }, no_dim = { 5, 3, 0, NULL, 0 };
+    hl_err_clear(&err);
+    CHECK(hl_secagg_server_new(&one, &err) == NULL);
+    CHECK_STR(err.msg, "secure aggregation needs 2 to 4096 nodes, got 1");
+    hl_err_clear(&err);
+    CHECK(hl_secagg_server_new(&bad_t, &err) == NULL);
+    CHECK_STR(err.msg, "secure aggregation: threshold t=6 with 5 nodes; 2 <= t <= n (or 0: a "
+                       "majority of each round's nodes) was expected");
+    hl_err_clear(&err);
+    CHECK(hl_secagg_server_new(&t1, &err) == NULL);
+    hl_err_clear(&err);
+    CHECK(hl_secagg_server_new(&no_dim, &err) == NULL);
+    /* Before the first begin: no stage, no result. */
+    HlSecAggConfig ok = { 3, 0, 2, NULL, 0 };
+    HlSecAggServer *s = hl_secagg_server_new(&ok, &err);
+    CHECK(s != NULL);
+    CHECK_INT(hl_secagg_server_round(s), HL_SECAGG_FAILED);
+    CHECK_INT(hl_secagg_server_active(s, 0), 0);
+    hl_err_clear(&err);
+    CHECK_INT(hl_secagg_server_result(s, NULL, NULL, NULL, &err), HELIOS_MISUSE);
+    hl_err_clear(&err);
+    CHECK_INT(hl_secagg_server_advance(s, &err), HELIOS_MISUSE);
+    hl_secagg_server_free(s);
+    hl_secagg_server_free(NULL);
+    hl_secagg_client_free(NULL);
 }
 
 int main(void)
@@ -866,18 +1410,23 @@ int main(void)
     RUN(test_shamir_one_share_uniform);
     RUN(test_shamir_errors);
     RUN(test_shamir_pack);
+    RUN(test_shamir_split_at);
+    RUN(test_hmac);
     RUN(test_fixed_point_hand);
     RUN(test_fixed_point_bound);
     RUN(test_fixed_point_errors);
     RUN(test_config_errors);
-    RUN(test_protocol_no_dropout);
-    RUN(test_protocol_one_dropout);
-    RUN(test_protocol_n_minus_t_dropouts);
-    RUN(test_protocol_too_few);
-    RUN(test_masked_is_uniform);
-    RUN(test_malformed_each_round);
+    RUN(test_session_rounds);
+    RUN(test_session_shapes);
+    RUN(test_setup_dropout);
+    RUN(test_too_few);
+    RUN(test_masks_fresh_each_round);
+    RUN(test_concurrent_stages);
+    RUN(test_malformed_each_stage);
+    RUN(test_replayed_round);
     RUN(test_reveal_kind_refused);
     RUN(test_tampered_share);
+    RUN(test_bad_seeds_fail_round);
     RUN(test_fuzz_sessions);
     RUN(test_message_round);
     return unit_report();
