@@ -26,7 +26,6 @@ typedef struct Stage {
     HlNode *const *nodes;
     int n;
     atomic_int next;
-    pthread_mutex_t mu;         /* around the server's message and receive calls */
     atomic_llong sent, received;
 } Stage;
 
@@ -36,9 +35,9 @@ static void stage_one(Stage *st, int u)
     size_t len = 0;
     hl_err e1;
     hl_err_clear(&e1);
-    pthread_mutex_lock(&st->mu);
+    /* message() and receive() are safe from several threads at a stage
+     * (secagg.h) */
     int rc = hl_secagg_server_message(st->s, u, &msg, &len, &e1);
-    pthread_mutex_unlock(&st->mu);
     if (rc != HELIOS_OK)
         return;                 /* the node is left out of this stage: dropped */
     HlMsg req, resp;
@@ -51,9 +50,7 @@ static void stage_one(Stage *st, int u)
     HlNode *node = st->nodes[u];
     if (node->ops->exchange(node, &req, &resp, &e1) == HELIOS_OK && resp.blob) {
         atomic_fetch_add(&st->received, (long long)resp.blob_len);
-        pthread_mutex_lock(&st->mu);
         (void)hl_secagg_server_receive(st->s, u, resp.blob, resp.blob_len, &e1);
-        pthread_mutex_unlock(&st->mu);
     }
     free(msg);
     hl_msg_clear(&resp);
@@ -81,7 +78,6 @@ int hl_secure_round(HlSecAggServer *s, int64_t round, HlNode *const *nodes, int 
     if (rc != HELIOS_OK)
         return rc;
     Stage st = { .s = s, .nodes = nodes, .n = n };
-    pthread_mutex_init(&st.mu, NULL);
     atomic_init(&st.sent, 0);
     atomic_init(&st.received, 0);
     while (rc == HELIOS_OK && hl_secagg_server_round(s) != HL_SECAGG_DONE) {
@@ -103,7 +99,6 @@ int hl_secure_round(HlSecAggServer *s, int64_t round, HlNode *const *nodes, int 
     }
     if (rc == HELIOS_OK)
         rc = hl_secagg_server_result(s, sum, included, m, err);
-    pthread_mutex_destroy(&st.mu);
     *bytes_sent += atomic_load(&st.sent);
     *bytes_received += atomic_load(&st.received);
     return rc;

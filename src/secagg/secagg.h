@@ -96,12 +96,22 @@
  *   - a node whose seeds were revealed (it dropped, or the server counts it
  *     as dropped) keeps its self mask: honest nodes give b-shares only for
  *     the nodes the UNMASK names as survivors and K-shares only for the
- *     others, never both, so the server holds fewer than t shares of the
- *     other secret (colluding with fewer than t nodes).  A y_u is always
- *     hidden by PRG(b_u(r)) or, for survivors, by the pairwise masks with
- *     the other honest survivors.
+ *     others, never both, so a server colluding with fewer than t nodes
+ *     never holds t shares of both secrets of one node in one round.  A
+ *     dropped node's y_u (had it arrived) stays hidden by PRG(b_u(r)); a
+ *     survivor's, once PRG(b_u(r)) is removed, by its pairwise masks with
+ *     the other honest survivors, which cancel only in the sum.
  * So per round the server (with fewer than t colluding nodes) learns the
  * sum of the survivors' inputs and nothing else, as in the paper.
+ *
+ * Cost of a round (no X25519 after the setup): per node, |U_r| - 1 HMACs,
+ * GCM seals and opens, one Shamir sharing of 10 field elements at |U_r|
+ * points, and |U2| + 1 mask generations of dim words; the server removes
+ * |S_r| self masks and |S_r| masks per dropped node.  The mask generation,
+ * O(n^2 dim) over all nodes, dominates for large vectors; the neighbourhood
+ * graph of Bell et al. 2020, "Secure Single-Server Aggregation with
+ * (Poly)Logarithmic Overhead" (CCS), would cut it (not done).  Figures:
+ * bench/secagg.c.
  *
  * Differences from the paper, all consequences of the amortization:
  *   1. Key agreement once per run, not per aggregation: the pairwise

@@ -778,6 +778,37 @@ static void test_too_few(void)
     sim_close(&sm);
 }
 
+/* begin() abandons what is running: a round stopped after its masked
+ * input, and a setup stopped after ADVERTISE (it starts over, under a new
+ * session id: the nodes take the new SETUP as a new session).  The rounds
+ * that follow sum right. */
+static void test_abandoned(void)
+{
+    enum { N = 5 };
+    Sim sm;
+    hl_err err;
+    hl_err_clear(&err);
+    CHECK_INT(sim_open(&sm, N, 0, 9, NULL, 0, 31), 0);
+    unsigned char all[N] = { 1, 1, 1, 1, 1 };
+    CHECK_INT(hl_secagg_server_begin(sm.srv, 1, all, &err), HELIOS_OK);
+    uint8_t *old = NULL;
+    size_t olen = 0;
+    CHECK_INT(hl_secagg_server_message(sm.srv, 0, &old, &olen, &err), HELIOS_OK);
+    CHECK_INT(sim_stage(&sm, NULL, &err), HELIOS_OK);           /* ADVERTISE */
+    CHECK_INT(hl_secagg_server_round(sm.srv), HL_SECAGG_SETUP_KEYS);
+    good_round(&sm, 2, NULL, NULL);                              /* the setup again */
+    /* The first setup's SETUP is another session's now: it would reset the
+     * node (as a new run does), so it is not offered; its KEYS never came. */
+    free(old);
+    CHECK_INT(hl_secagg_server_begin(sm.srv, 3, all, &err), HELIOS_OK);
+    while (hl_secagg_server_round(sm.srv) != HL_SECAGG_UNMASKING)
+        CHECK_INT(sim_stage(&sm, NULL, &err), HELIOS_OK);
+    good_round(&sm, 4, NULL, NULL);                              /* round 3 abandoned */
+    const unsigned char sel[N] = { 1, 0, 1, 1, 0 };
+    good_round(&sm, 5, sel, NULL);
+    sim_close(&sm);
+}
+
 /* Little-endian words of a MASKED reply: header 18, index 4, round 8,
  * dim 4, then the words. */
 static uint32_t word_at(const uint8_t *p)
@@ -1420,6 +1451,7 @@ int main(void)
     RUN(test_session_shapes);
     RUN(test_setup_dropout);
     RUN(test_too_few);
+    RUN(test_abandoned);
     RUN(test_masks_fresh_each_round);
     RUN(test_concurrent_stages);
     RUN(test_malformed_each_stage);
