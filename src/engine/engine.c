@@ -435,9 +435,6 @@ static int start_secure(HlRun *r, hl_err *err)
         return hl_err_set(err, HELIOS_OPTION, -1,
                           "option 'threshold' (%d) is above the %d nodes a round takes: the sum could never be recovered",
                           r->sa_threshold, k);
-    if (r->dp.mechanism != HL_DP_NONE && r->dp.level == HL_DP_NODE && r->dp.adaptive)
-        return hl_err_set(err, HELIOS_NOTIMPL, -1,
-                          "not implemented yet: adaptive_clipping with secure_aggregation at dp_level 'node' (the clip would have to move inside the masked protocol); use a fixed clipping_threshold, or dp_level = 'record'");
     int64_t most = 0;
     for (int i = 0; i < r->nnodes; i++)
         if (r->rows[i] > most)

@@ -571,9 +571,11 @@ static int keep_update(HlNode *node, const HlTrainPlan *tp, const HlMsg *req, Hl
     if (!x)
         return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
     double w = req->weight_scale > 0 ? (double)l->ntrain * req->weight_scale : 1.0;
+    if (tp->dp_level == 2)          /* node-level DP: over the round's clip, norm <= 1 */
+        w = 1.0 / (req->clip > 0 ? req->clip : tp->dp_clip);
     for (int j = 0; resp->params && j < p; j++)
         x[j] = w * (resp->params[j] - req->params[j]);
-    x[p] = w;
+    x[p] = tp->dp_level == 2 ? 1.0 : w;
     if (tp->dp_level == 2)
         x[p + 1] = resp->dp_report;
     if (tp->dp_level == 2 && req->dp_shares > 0) {

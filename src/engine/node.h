@@ -122,7 +122,8 @@ typedef struct HlMsg {
     double weight_scale;        /* TRAIN with secure aggregation: the node's weight is
                                    rows_train x this (0: weight 1) */
     int dp_shares;              /* TRAIN, node-level DP with secure aggregation: the node
-                                   adds its share of noise of scale dp_noise on its update
+                                   sends its clipped update over the clip (norm <= 1) with
+                                   its share of noise of stddev dp_noise (the multiplier)
                                    and dp_count_noise on its clip report, the shares of
                                    dp_shares nodes adding up to them (0: none) */
     double dp_noise, dp_count_noise;

@@ -70,7 +70,7 @@ static int secure_mean(const HlRoundIn *in, HlRoundOut *out, double **single, hl
     if (rc == HELIOS_OK) {
         /* weighted: sum(w delta) / sum(w); node-level DP: over the expected
          * number of nodes (the noise came in shares) */
-        double den = in->dp ? in->dp->expected : sum[p];
+        double den = in->dp ? in->dp->expected / in->dp->clip : sum[p];
         if (!(den > 0))
             rc = hl_err_set(err, HELIOS_ERROR, -1,
                             "round %d: secure aggregation summed no weight", in->round);

@@ -278,12 +278,18 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
     double dp_noise = 0;
     if (r->tp.secure) {
         int node_dp = r->dp.mechanism != HL_DP_NONE && r->dp.level == HL_DP_NODE;
-        dp_noise = node_dp ? rdp.sigma * r->clip.clip : 0;
-        /* Each node's noise share has stddev dp_noise / sqrt(t), t >= 2:
-         * the range leaves 8 of those above the clip, so that clipping the
-         * noisy vector changes nothing in practice. */
-        double range = node_dp ? r->clip.clip + 8 * dp_noise / sqrt(2.0) : r->tp.secagg_range;
-        int nsegs = hl_secure_layout(r->p, range, node_dp, 0.5, segs);
+        /* Node-level DP: a node sends its clipped update over the round's
+         * clip (norm <= 1, whatever adaptive clipping does to the clip)
+         * plus its share of noise of multiplier z (z_Delta); a share has
+         * stddev z / sqrt(t), t >= 2, and the range leaves 8 of those
+         * above 1, so that clipping the noisy vector changes nothing in
+         * practice.  Likewise the clip report, +-1/2 plus its share of
+         * sigma_b. */
+        dp_noise = node_dp ? rdp.sigma : 0;
+        double count_noise = node_dp && r->dp.adaptive ? r->clip.count_stddev : 0;
+        double range = node_dp ? 1 + 8 * dp_noise / sqrt(2.0) : r->tp.secagg_range;
+        int nsegs = hl_secure_layout(r->p, range, node_dp, 0.5 + 8 * count_noise / sqrt(2.0),
+                                     segs);
         HlSecAggConfig cfg = { .n = r->nnodes, .t = r->sa_threshold, .dim = r->p + 1 + node_dp,
                                .segs = segs, .nsegs = nsegs };
         if (!(sa = hl_secagg_server_new(&cfg, err))) {
@@ -328,6 +334,7 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
             .weight_scale = sa && r->weighted && r->dp.level != HL_DP_NODE ? r->weight_scale : 0,
             .dp_shares = sa && dp_noise > 0 ? shares : 0,
             .dp_noise = dp_noise,
+            .dp_count_noise = sa && r->dp.adaptive ? r->clip.count_stddev : 0,
         };
         HlRoundOut out = { .global = next, .node = rn };
         if (hl_round_run(&in, &out, err) != HELIOS_OK) {
@@ -335,7 +342,8 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
             break;
         }
         if (r->dp.adaptive && r->dp.level == HL_DP_NODE)
-            hl_dp_adaptive_update(&r->clip, out.dp_report_sum, &dp_rng);
+            /* with secure aggregation the nodes' shares noised the sum */
+            hl_dp_adaptive_update(&r->clip, out.dp_report_sum, sa ? NULL : &dp_rng);
         else if (r->dp.adaptive && out.dp_clip > 0)
             r->clip.clip = out.dp_clip;
         double c1 = cpu_seconds();

@@ -66,5 +66,14 @@ SELECT wait_for_convergence('dpm', timeout_seconds => 60) AS outcome;
 SELECT count(*) AS rounds,
        abs(max(cumulative_epsilon) - federated_dp_epsilon(1.0, 1.0, 5, 1e-5)) < 1e-9 AS accounted
 FROM federated_privacy_history WHERE workspace_name = 'dp';
-ALTER FEDERATED WORKSPACE dp SET (adaptive_clipping = true);
-START FEDERATED TRAINING dpm;
+-- adaptive clipping too: the nodes send their clipped updates over the
+-- round's clip, and their clip reports, both masked and noised in shares
+ALTER FEDERATED WORKSPACE dp SET (adaptive_clipping = true, clipping_threshold = 0.01,
+  adaptive_clipping_count_stddev = 1.0);
+CREATE FEDERATED MODEL dpa IN WORKSPACE dp WITH (features = ['x1', 'x2'], target = 'y',
+  rounds = 6, learning_rate = 0.5, seed = 7, secure_aggregation = true);
+START FEDERATED TRAINING dpa;
+SELECT wait_for_convergence('dpa', timeout_seconds => 60) AS outcome;
+SELECT count(*) AS rounds, sum(round_number = 1 AND clipping_threshold = 0.01) AS starts_at_clip,
+       count(DISTINCT clipping_threshold) > 1 AS moved
+FROM federated_privacy_history WHERE model_name = 'dpa';
