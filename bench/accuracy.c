@@ -31,17 +31,18 @@
  * overfitting and is not used.
  *
  * Splits.  Each dataset is split S times (default 5) into stratified 80/20
- * train/test parts: the rows of each label, in file order, shuffled by
- * Fisher-Yates with splitmix64 seeded SPLIT_SEED + k (k = 0..S-1), the first
- * round(0.2 n_label) of them test rows.  Split k uses model seed
- * FIRST_SEED + k and partition seed k + 1, so the mean over splits averages
- * over the test rows, the initialization and shuffling, and which rows land
- * on which node.  The difference federated - pooled is taken per split
- * (paired: both models of a split share their test rows and model seed) and
- * reported as mean and sample standard deviation over the splits.  A target
- * is met when the |mean difference| is within it.  Accuracy is
- * federated_evaluate(m, 'test'), checked against federated_predict over the
- * test table where the call fits (not digits' 64 features).
+ * train/test parts (bench_open_split, bench.h): the rows of each label, in file
+ * order, shuffled by Fisher-Yates with splitmix64 seeded BENCH_SPLIT_SEED + k
+ * (42 + k, k = 0..S-1), the first round(0.2 n_label) of them test rows.
+ * Split k uses model seed BENCH_FIRST_SEED + k (7 + k) and partition seed
+ * k + 1, so the mean over splits averages over the test rows, the
+ * initialization and shuffling, and which rows land on which node.  The
+ * difference federated - pooled is taken per split (paired: both models of
+ * a split share their test rows and model seed) and reported as mean and
+ * sample standard deviation over the splits.  A target is met when the
+ * |mean difference| is within it.  Accuracy is federated_evaluate(m,
+ * 'test'), checked against federated_predict over the test table where the
+ * call fits (not digits' 64 features).
  *
  * Usage: bench/accuracy [-d DATASET] [-m lr|nn] [-s SPLITS]
  *                       [-r ROUNDS -e EPOCHS -o OPTIONS] [DATA_DIR [CATALOG_PREFIX]]
@@ -64,9 +65,6 @@
 
 #include "bench.h"
 
-#define SPLIT_SEED 42
-#define TEST_FRACTION 0.2
-#define FIRST_SEED 7            /* model seed of split k: FIRST_SEED + k */
 #define MAX_SPLITS 32
 
 /* A model's options (common to every layout) and budget. */
@@ -115,64 +113,12 @@ static const Layout layouts[] = {
 };
 #define NLAYOUT ((int)(sizeof layouts / sizeof *layouts))
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The distinct labels of the target column, ascending; returns how many. */
-static int labels(const BenchCsv *csv, double *out, int max)
-{
-    int k = 0;
-    for (int i = 0; i < csv->nrows; i++) {
-        double y = csv->v[(size_t)i * csv->ncols + csv->ncols - 1];
-        int j;
-        for (j = 0; j < k && out[j] != y; j++)
-            ;
-        if (j == k && k < max)
-            out[k++] = y;
-    }
-    qsort(out, (size_t)k, sizeof *out, cmp_double);
-    return k;
-}
-
-/* Stratified seeded split, labels in ascending order, one stream for all:
- * test[i] = 1 for a test row. */
-static void split(const BenchCsv *csv, uint64_t seed, char *test)
-{
-    const int n = csv->nrows, t = csv->ncols - 1;
-    int *idx = malloc((size_t)n * sizeof *idx);
-    double lab[128];
-    int nlab = labels(csv, lab, 128);
-    uint64_t state = seed;
-    memset(test, 0, (size_t)n);
-    for (int c = 0; c < nlab; c++) {
-        int m = 0;
-        for (int i = 0; i < n; i++)
-            if (csv->v[(size_t)i * csv->ncols + t] == lab[c])
-                idx[m++] = i;
-        for (int i = m - 1; i > 0; i--) {
-            int j = (int)(bench_rand(&state) % (uint64_t)(i + 1));
-            int tmp = idx[i];
-            idx[i] = idx[j];
-            idx[j] = tmp;
-        }
-        int ntest = (int)lround(TEST_FRACTION * m);
-        for (int k = 0; k < ntest; k++)
-            test[idx[k]] = 1;
-    }
-    free(idx);
-}
-
-
 /* Test accuracy by federated_evaluate(m, 'test'); cross-checked against
  * federated_predict row by row where the call fits SQLite's limit of 127
  * function arguments (63 features: not digits' 64). */
 static double test_accuracy(helios *h, const BenchCsv *csv, const char *model, int nclass)
 {
-    double acc = bench_doublef(h, "SELECT value FROM federated_evaluate('%s', 'test') "
-                                  "WHERE metric = 'accuracy'", model);
+    double acc = bench_test_accuracy(h, model);
     if (2 * (csv->ncols - 1) + 1 <= 127) {
         char *call = bench_predict_call(csv, model);
         double acc2 = nclass == 2
@@ -211,17 +157,6 @@ static void node_rows(helios *h, const char *model, double *mn, double *mx)
     *mx = bench_doublef(h, q, "max", model);
 }
 
-static void mean_sd(const double *v, int n, double *mean, double *sd)
-{
-    double s = 0, ss = 0;
-    for (int i = 0; i < n; i++)
-        s += v[i];
-    *mean = s / n;
-    for (int i = 0; i < n; i++)
-        ss += (v[i] - *mean) * (v[i] - *mean);
-    *sd = n > 1 ? sqrt(ss / (n - 1)) : 0;
-}
-
 /* Results of one dataset and model, kept for the summary. */
 typedef struct Cell {
     double acc[NLAYOUT][MAX_SPLITS];
@@ -242,19 +177,9 @@ static void run_dataset(const char *dir, const char *prefix, const Dataset *D, c
 {
     char path[4096];
     BenchCsv csv;
-    snprintf(path, sizeof path, "%s/%s", dir, D->file);
-    bench_csv_read(path, &csv);
-    double lab[128];
-    int nclass = labels(&csv, lab, 128);
-    char *test = malloc((size_t)csv.nrows);
-    int *tr = malloc((size_t)csv.nrows * sizeof *tr), *te = malloc((size_t)csv.nrows * sizeof *te);
+    int nclass = bench_dataset_read(dir, D->file, &csv);
     Cell *cells = calloc(2, sizeof *cells);
-    int ntr = 0, nte = 0;
-
-    size_t cap = (size_t)csv.ncols * 64, n = 0;
-    char *feats = malloc(cap);
-    for (int j = 0; j < csv.ncols - 1; j++)
-        n += (size_t)snprintf(feats + n, cap - n, "%s'%s'", j ? ", " : "", csv.names[j]);
+    char *feats = bench_csv_features(&csv);
 
     Config cfg[2];
     for (int mi = 0; mi < 2; mi++) {
@@ -270,22 +195,13 @@ static void run_dataset(const char *dir, const char *prefix, const Dataset *D, c
     }
 
     for (int k = 0; k < o->splits; k++) {
-        split(&csv, SPLIT_SEED + (uint64_t)k, test);
-        ntr = nte = 0;
-        for (int i = 0; i < csv.nrows; i++) {
-            if (test[i])
-                te[nte++] = i;
-            else
-                tr[ntr++] = i;
-        }
+        int ntr, nte;
+        snprintf(path, sizeof path, "%s-%s-%d.db", prefix, D->name, k);
+        helios *h = bench_open_split(path, &csv, k, &ntr, &nte);
         if (k == 0)
             printf("\n== %s: %d rows, %d features, %d labels; %d splits of %d train / %d test "
                    "rows (%d test rows in all; 1 test row = %.2f points)\n", D->name, csv.nrows,
                    csv.ncols - 1, nclass, o->splits, ntr, nte, o->splits * nte, 100.0 / nte);
-        snprintf(path, sizeof path, "%s-%s-%d.db", prefix, D->name, k);
-        helios *h = bench_open_fresh(path);
-        bench_csv_to_table(h, &csv, "train", tr, ntr);
-        bench_csv_to_table(h, &csv, "test", te, nte);
         make_workspaces(h, k + 1);
 
         for (int mi = 0; mi < 2; mi++) {
@@ -301,20 +217,13 @@ static void run_dataset(const char *dir, const char *prefix, const Dataset *D, c
             /* the five runs of this split and model, concurrently */
             for (int l = 0; l < NLAYOUT; l++) {
                 snprintf(model, sizeof model, "%s_%s", model_names[mi], layouts[l].name);
-                bench_execf(h, "CREATE FEDERATED MODEL %s IN WORKSPACE %s WITH (source = 'train', "
-                               "features = [%s], target = 'target', rounds = %d, "
-                               "local_epochs = %d, validation_frequency = %d, seed = %d, %s%s)",
-                            model, layouts[l].name, feats, C->rounds, C->local_epochs, C->rounds,
-                            FIRST_SEED + k, C->options, layers);
+                bench_split_model(h, model, layouts[l].name, feats, C->rounds, C->local_epochs,
+                                  BENCH_FIRST_SEED + k, C->options, layers);
                 bench_execf(h, "START FEDERATED TRAINING %s", model);
             }
             for (int l = 0; l < NLAYOUT; l++) {
                 snprintf(model, sizeof model, "%s_%s", model_names[mi], layouts[l].name);
-                char *outcome = bench_textf(h, "SELECT wait_for_convergence('%s', "
-                                               "timeout_seconds => 7200)", model);
-                if (!outcome || strcmp(outcome, "completed") != 0)
-                    printf("    (!) split %d, %s: %s\n", k, model, outcome ? outcome : "?");
-                free(outcome);
+                bench_split_wait(h, model, k);
             }
             c->secs += bench_now() - t0;
             for (int l = 0; l < NLAYOUT; l++) {
@@ -337,9 +246,7 @@ static void run_dataset(const char *dir, const char *prefix, const Dataset *D, c
             printf("  (%.1f s)\n", bench_now() - t0);
             fflush(stdout);
         }
-        helios_close(h);
-        if (!getenv("BENCH_KEEP"))
-            unlink(path);
+        bench_close_split(h, path);
     }
 
     for (int mi = 0; mi < 2; mi++) {
@@ -353,8 +260,8 @@ static void run_dataset(const char *dir, const char *prefix, const Dataset *D, c
                mi == 1 ? (nclass == 2 ? ", layers = '[64, 32, 1]'" : ", layers = '[64, 32, 10]'")
                        : "", C->rounds, C->local_epochs, C->rounds * C->local_epochs, c->secs, s);
         double pm, psd, plm, plsd;
-        mean_sd(c->acc[0], s, &pm, &psd);
-        mean_sd(c->loss[0], s, &plm, &plsd);
+        bench_mean_sd(c->acc[0], s, &pm, &psd);
+        bench_mean_sd(c->loss[0], s, &plm, &plsd);
         printf("    %-7s accuracy %.4f sd %.4f  train loss %.4f  (scikit-learn, seed-42 split: "
                "%.3f)\n", "pooled", pm, psd, plm, mi ? D->ref_mlp : D->ref_lr);
         for (int l = 1; l < NLAYOUT; l++) {
@@ -362,9 +269,9 @@ static void run_dataset(const char *dir, const char *prefix, const Dataset *D, c
             double d[MAX_SPLITS], fm, fsd, dm, dsd, lm, lsd;
             for (int k = 0; k < s; k++)
                 d[k] = 100 * (c->acc[l][k] - c->acc[0][k]);
-            mean_sd(c->acc[l], s, &fm, &fsd);
-            mean_sd(d, s, &dm, &dsd);
-            mean_sd(c->loss[l], s, &lm, &lsd);
+            bench_mean_sd(c->acc[l], s, &fm, &fsd);
+            bench_mean_sd(d, s, &dm, &dsd);
+            bench_mean_sd(c->loss[l], s, &lm, &lsd);
             double target = L->dirichlet ? 2.0 : 0.5;
             int met = fabs(dm) <= target;
             summary_cells++;
@@ -381,9 +288,6 @@ static void run_dataset(const char *dir, const char *prefix, const Dataset *D, c
     fflush(stdout);
     free(cells);
     free(feats);
-    free(tr);
-    free(te);
-    free(test);
     bench_csv_free(&csv);
 }
 
@@ -418,7 +322,7 @@ int main(int argc, char **argv)
     bench_print_machine();
     printf("%d stratified 80/20 splits (split k: splitmix64 seed %d + k, model seed %d + k, "
            "partition seed k + 1); per cell: mean and sd over splits, difference = federated - "
-           "pooled per split, in points\n", o.splits, SPLIT_SEED, FIRST_SEED);
+           "pooled per split, in points\n", o.splits, BENCH_SPLIT_SEED, BENCH_FIRST_SEED);
     double t0 = bench_now();
     for (size_t d = 0; d < sizeof datasets / sizeof *datasets; d++) {
         if (o.only_dataset && strcmp(o.only_dataset, datasets[d].name) != 0)

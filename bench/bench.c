@@ -20,6 +20,18 @@ static void die(const char *what, helios *h, const char *sql)
 
 /* ---- SQL ------------------------------------------------------------------ */
 
+/* Steps st to its end, discarding rows; exits on error (sql: what to show). */
+static void step_all(helios *h, helios_stmt *st, const char *sql)
+{
+    int rc;
+    while ((rc = helios_step(st)) == HELIOS_ROW)
+        ;
+    if (rc != HELIOS_DONE) {
+        helios_finalize(st);
+        die("step", h, sql);
+    }
+}
+
 void bench_exec(helios *h, const char *sql)
 {
     const char *tail = sql;
@@ -30,13 +42,7 @@ void bench_exec(helios *h, const char *sql)
             die("prepare", h, at);
         if (!st)
             break;
-        int rc;
-        while ((rc = helios_step(st)) == HELIOS_ROW)
-            ;
-        if (rc != HELIOS_DONE) {
-            helios_finalize(st);
-            die("step", h, at);
-        }
+        step_all(h, st, at);
         helios_finalize(st);
     }
 }
@@ -132,6 +138,22 @@ char *bench_textf(helios *h, const char *fmt, ...)
         helios_finalize(st);
         die("step", h, sql);
     }
+    helios_finalize(st);
+    free(sql);
+    return r;
+}
+
+char *bench_start(helios *h, const char *model)
+{
+    size_t n = strlen(model) + 32;
+    char *sql = malloc(n);
+    if (!sql)
+        die("out of memory", NULL, NULL);
+    snprintf(sql, n, "START FEDERATED TRAINING %s", model);
+    helios_stmt *st = query(h, sql);
+    step_all(h, st, sql);
+    const char *notice = helios_stmt_notice(st);
+    char *r = notice ? strdup(notice) : NULL;
     helios_finalize(st);
     free(sql);
     return r;
@@ -247,6 +269,15 @@ static void buf_add(Buf *b, const char *fmt, ...)
     }
 }
 
+char *bench_csv_features(const BenchCsv *csv)
+{
+    Buf b = { 0 };
+    buf_add(&b, "%s", "");
+    for (int j = 0; j < csv->ncols - 1; j++)
+        buf_add(&b, "%s'%s'", j ? ", " : "", csv->names[j]);
+    return b.s;
+}
+
 void bench_csv_to_table(helios *h, const BenchCsv *csv, const char *table, const int *rows, int n)
 {
     Buf b = { 0 };
@@ -311,6 +342,28 @@ void bench_synthetic_table(helios *h, const char *table, long nrows, int d, uint
     free(x);
 }
 
+char *bench_synthetic_features(int d)
+{
+    Buf b = { 0 };
+    buf_add(&b, "%s", "");
+    for (int j = 0; j < d; j++)
+        buf_add(&b, "%s'x%d'", j ? ", " : "", j + 1);
+    return b.s;
+}
+
+void bench_register_slices(helios *h, const char *workspace, int nodes, int rows_per_node)
+{
+    char in[256] = "";
+    if (workspace)
+        snprintf(in, sizeof in, " IN WORKSPACE %s", workspace);
+    bench_exec(h, "BEGIN");
+    for (int k = 0; k < nodes; k++)
+        bench_execf(h, "REGISTER FEDERATED NODE 'n%05d'%s WITH (endpoint = 'local', "
+                       "data_filter = 'rowid > %ld AND rowid <= %ld')",
+                    k, in, (long)k * rows_per_node, (long)(k + 1) * rows_per_node);
+    bench_exec(h, "COMMIT");
+}
+
 /* ---- clocks, memory, machine ---------------------------------------------------- */
 
 double bench_now(void)
@@ -327,7 +380,7 @@ double bench_peak_mib(void)
     return (double)ru.ru_maxrss / 1024.0;   /* ru_maxrss is in KiB on Linux */
 }
 
-static int cmp_double(const void *a, const void *b)
+int bench_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -337,7 +390,7 @@ double bench_median(double *v, int n)
 {
     if (n <= 0)
         return NAN;
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
@@ -348,6 +401,17 @@ double bench_max(const double *v, int n)
         if (v[i] > m)
             m = v[i];
     return m;
+}
+
+void bench_mean_sd(const double *v, int n, double *mean, double *sd)
+{
+    double s = 0, ss = 0;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    *mean = s / n;
+    for (int i = 0; i < n; i++)
+        ss += (v[i] - *mean) * (v[i] - *mean);
+    *sd = n > 1 ? sqrt(ss / (n - 1)) : 0;
 }
 
 void bench_print_machine(void)
@@ -410,4 +474,123 @@ char *bench_predict_call(const BenchCsv *csv, const char *model)
         n += (size_t)snprintf(s + n, cap - n, ", %s => \"%s\"", csv->names[j], csv->names[j]);
     snprintf(s + n, cap - n, ")");
     return s;
+}
+
+/* ---- train/test splits of a dataset --------------------------------------------------- */
+
+/* The distinct labels of the target column (the last), ascending, at most
+ * max of them; returns how many. */
+static int labels(const BenchCsv *csv, double *out, int max)
+{
+    int k = 0;
+    for (int i = 0; i < csv->nrows; i++) {
+        double y = csv->v[(size_t)i * csv->ncols + csv->ncols - 1];
+        int j;
+        for (j = 0; j < k && out[j] != y; j++)
+            ;
+        if (j == k && k < max)
+            out[k++] = y;
+    }
+    qsort(out, (size_t)k, sizeof *out, bench_cmp_double);
+    return k;
+}
+
+int bench_dataset_read(const char *dir, const char *file, BenchCsv *csv)
+{
+    char path[4096];
+    double lab[128];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    bench_csv_read(path, csv);
+    return labels(csv, lab, 128);
+}
+
+/* Split k (bench.h): train and test get the row numbers of each part,
+ * ascending. */
+typedef struct Split {
+    int *train, *test;
+    int ntrain, ntest;
+} Split;
+
+static void split(const BenchCsv *csv, int k, Split *s)
+{
+    const int n = csv->nrows, t = csv->ncols - 1;
+    int *idx = malloc((size_t)n * sizeof *idx);
+    char *test = calloc((size_t)n, 1);
+    s->train = malloc((size_t)n * sizeof *s->train);
+    s->test = malloc((size_t)n * sizeof *s->test);
+    if (!idx || !test || !s->train || !s->test)
+        die("out of memory", NULL, NULL);
+    double lab[128];
+    int nlab = labels(csv, lab, 128);
+    uint64_t state = BENCH_SPLIT_SEED + (uint64_t)k;
+    for (int c = 0; c < nlab; c++) {
+        int m = 0;
+        for (int i = 0; i < n; i++)
+            if (csv->v[(size_t)i * csv->ncols + t] == lab[c])
+                idx[m++] = i;
+        for (int i = m - 1; i > 0; i--) {
+            int j = (int)(bench_rand(&state) % (uint64_t)(i + 1));
+            int tmp = idx[i];
+            idx[i] = idx[j];
+            idx[j] = tmp;
+        }
+        int ntest = (int)lround(BENCH_TEST_FRACTION * m);
+        for (int i = 0; i < ntest; i++)
+            test[idx[i]] = 1;
+    }
+    s->ntrain = s->ntest = 0;
+    for (int i = 0; i < n; i++) {
+        if (test[i])
+            s->test[s->ntest++] = i;
+        else
+            s->train[s->ntrain++] = i;
+    }
+    free(test);
+    free(idx);
+}
+
+helios *bench_open_split(const char *path, const BenchCsv *csv, int k, int *ntrain, int *ntest)
+{
+    Split s;
+    split(csv, k, &s);
+    helios *h = bench_open_fresh(path);
+    bench_csv_to_table(h, csv, "train", s.train, s.ntrain);
+    bench_csv_to_table(h, csv, "test", s.test, s.ntest);
+    *ntrain = s.ntrain;
+    *ntest = s.ntest;
+    free(s.train);
+    free(s.test);
+    return h;
+}
+
+void bench_close_split(helios *h, const char *path)
+{
+    helios_close(h);
+    if (!getenv("BENCH_KEEP"))
+        unlink(path);
+}
+
+void bench_split_model(helios *h, const char *model, const char *ws, const char *features,
+                       int rounds, int local_epochs, int seed, const char *options,
+                       const char *more)
+{
+    bench_execf(h, "CREATE FEDERATED MODEL %s IN WORKSPACE %s WITH (source = 'train', "
+                   "features = [%s], target = 'target', rounds = %d, local_epochs = %d, "
+                   "validation_frequency = %d, seed = %d, %s%s)",
+                model, ws, features, rounds, local_epochs, rounds, seed, options, more);
+}
+
+void bench_split_wait(helios *h, const char *model, int k)
+{
+    char *outcome = bench_textf(h, "SELECT wait_for_convergence('%s', timeout_seconds => 7200)",
+                                model);
+    if (!outcome || strcmp(outcome, "completed") != 0)
+        printf("    (!) split %d, %s: %s\n", k, model, outcome ? outcome : "?");
+    free(outcome);
+}
+
+double bench_test_accuracy(helios *h, const char *model)
+{
+    return bench_doublef(h, "SELECT value FROM federated_evaluate('%s', 'test') "
+                            "WHERE metric = 'accuracy'", model);
 }

@@ -126,11 +126,7 @@ int main(int argc, char **argv)
         bench_execf(h, "REGISTER FEDERATED NODE 'client_%03d' WITH (endpoint = 'local', "
                        "data_filter = 'rowid > %d AND rowid <= %d')", k, from[k], to[k]);
 
-    /* features: every column but the last */
-    size_t cap = (size_t)train.ncols * 64, n = 0;
-    char *feats = malloc(cap);
-    for (int j = 0; j < train.ncols - 1; j++)
-        n += (size_t)snprintf(feats + n, cap - n, "%s'%s'", j ? ", " : "", train.names[j]);
+    char *feats = bench_csv_features(&train);
     const char *settings =
         "algorithm = 'logistic_regression', rounds = 20, local_epochs = 5, batch_size = 32, "
         "learning_rate = 0.1, optimizer = 'sgd', aggregation = 'fedavg', "

@@ -75,9 +75,6 @@
 
 #include "bench.h"
 
-#define SPLIT_SEED 42
-#define TEST_FRACTION 0.2
-#define FIRST_SEED 7            /* model seed of split k: FIRST_SEED + k */
 #define MAX_SPLITS 32
 #define MAX_EPS 16
 #define MAX_REPEATS 8
@@ -129,89 +126,6 @@ typedef struct Options {
     double eps[MAX_EPS];
     int neps;
 } Options;
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The distinct labels of the target column, ascending; returns how many. */
-static int labels(const BenchCsv *csv, double *out, int max)
-{
-    int k = 0;
-    for (int i = 0; i < csv->nrows; i++) {
-        double y = csv->v[(size_t)i * csv->ncols + csv->ncols - 1];
-        int j;
-        for (j = 0; j < k && out[j] != y; j++)
-            ;
-        if (j == k && k < max)
-            out[k++] = y;
-    }
-    qsort(out, (size_t)k, sizeof *out, cmp_double);
-    return k;
-}
-
-/* Stratified seeded split, as bench/accuracy.c: test[i] = 1 for a test row. */
-static void split(const BenchCsv *csv, uint64_t seed, char *test)
-{
-    const int n = csv->nrows, t = csv->ncols - 1;
-    int *idx = malloc((size_t)n * sizeof *idx);
-    double lab[128];
-    int nlab = labels(csv, lab, 128);
-    uint64_t state = seed;
-    memset(test, 0, (size_t)n);
-    for (int c = 0; c < nlab; c++) {
-        int m = 0;
-        for (int i = 0; i < n; i++)
-            if (csv->v[(size_t)i * csv->ncols + t] == lab[c])
-                idx[m++] = i;
-        for (int i = m - 1; i > 0; i--) {
-            int j = (int)(bench_rand(&state) % (uint64_t)(i + 1));
-            int tmp = idx[i];
-            idx[i] = idx[j];
-            idx[j] = tmp;
-        }
-        int ntest = (int)lround(TEST_FRACTION * m);
-        for (int k = 0; k < ntest; k++)
-            test[idx[k]] = 1;
-    }
-    free(idx);
-}
-
-static void mean_sd(const double *v, int n, double *mean, double *sd)
-{
-    double s = 0, ss = 0;
-    for (int i = 0; i < n; i++)
-        s += v[i];
-    *mean = s / n;
-    for (int i = 0; i < n; i++)
-        ss += (v[i] - *mean) * (v[i] - *mean);
-    *sd = n > 1 ? sqrt(ss / (n - 1)) : 0;
-}
-
-/* START FEDERATED TRAINING model; returns START's notice (malloc'd) or NULL. */
-static char *start(helios *h, const char *model)
-{
-    char sql[256];
-    helios_stmt *st = NULL;
-    snprintf(sql, sizeof sql, "START FEDERATED TRAINING %s", model);
-    if (helios_prepare(h, sql, -1, 0, &st, NULL) != HELIOS_OK || !st) {
-        fprintf(stderr, "bench: prepare: %s\nbench: in: %s\n", helios_errmsg(h), sql);
-        exit(1);
-    }
-    int rc;
-    while ((rc = helios_step(st)) == HELIOS_ROW)
-        ;
-    if (rc != HELIOS_DONE) {
-        fprintf(stderr, "bench: step: %s\nbench: in: %s\n", helios_errmsg(h), sql);
-        exit(1);
-    }
-    const char *n = helios_stmt_notice(st);
-    char *r = n ? strdup(n) : NULL;
-    helios_finalize(st);
-    return r;
-}
 
 /* Results of one dataset, model and level.  base[k]: the non-private run of
  * split k; acc[i][k][j]: repeat j of the private run at eps[i]. */
@@ -268,30 +182,23 @@ static void run_level(helios *h, const char *feats, const char *layers,
         bench_execf(h, "REGISTER FEDERATED NODES %d IN WORKSPACE %s FROM TABLE train "
                        "PARTITION BY IID SEED %d", level_nodes[l], ws, k + 1);
         snprintf(model, sizeof model, "m_%s", ws);
-        bench_execf(h, "CREATE FEDERATED MODEL %s IN WORKSPACE %s WITH (source = 'train', "
-                       "features = [%s], target = 'target', rounds = %d, "
-                       "local_epochs = %d, validation_frequency = %d, seed = %d, %s%s)",
-                    model, ws, feats, C->rounds, C->local_epochs, C->rounds,
-                    FIRST_SEED + k, C->options, layers);
-        char *note = start(h, model);
+        bench_split_model(h, model, ws, feats, C->rounds, C->local_epochs, BENCH_FIRST_SEED + k,
+                          C->options, layers);
+        char *note = bench_start(h, model);
         if (k == 0 && note && r > 0 && (r - 1) % o->repeats == 0)
             printf("    START %s: %s\n", model, note);
         free(note);
     }
     for (int r = 0; r < nws; r++) {
         ws_name(ws, sizeof ws, l, mi, r);
-        char *outcome = bench_textf(h, "SELECT wait_for_convergence('m_%s', "
-                                       "timeout_seconds => 7200)", ws);
-        if (!outcome || strcmp(outcome, "completed") != 0)
-            printf("    (!) split %d, m_%s: %s\n", k, ws, outcome ? outcome : "?");
-        free(outcome);
+        snprintf(model, sizeof model, "m_%s", ws);
+        bench_split_wait(h, model, k);
     }
     c->secs += bench_now() - t0;
     for (int r = 0; r < nws; r++) {
         ws_name(ws, sizeof ws, l, mi, r);
         snprintf(model, sizeof model, "m_%s", ws);
-        double acc = bench_doublef(h, "SELECT value FROM federated_evaluate('%s', 'test') "
-                                      "WHERE metric = 'accuracy'", model);
+        double acc = bench_test_accuracy(h, model);
         if (r == 0) {
             c->base[k] = acc;
             continue;
@@ -346,7 +253,7 @@ static void report(const Dataset *D, const Options *o, int mi, int l, const char
     const Config *C = config_of(D, o, mi, l, &buf);
     const int s = c->done, nr = o->repeats;
     double bm, bsd;
-    mean_sd(c->base, s, &bm, &bsd);
+    bench_mean_sd(c->base, s, &bm, &bsd);
     printf("  -- %s, %s level, %d IID nodes: %s%s; rounds = %d, local_epochs = %d, "
            "clipping_threshold = %g, delta = %g; %.0f s for %d splits\n", model_names[mi],
            level_names[l], level_nodes[l], C->options, layers, C->rounds, C->local_epochs,
@@ -356,16 +263,16 @@ static void report(const Dataset *D, const Options *o, int mi, int l, const char
         double a[MAX_SPLITS], d[MAX_SPLITS], am, asd, dm, dsd, zm, zsd, emax = 0, within = 0;
         for (int k = 0; k < s; k++) {
             double m, sd;
-            mean_sd(c->acc[i][k], nr, &m, &sd);
+            bench_mean_sd(c->acc[i][k], nr, &m, &sd);
             a[k] = m;
             within += sd * sd / s;
             d[k] = 100 * (a[k] - c->base[k]);
             if (c->spent[i][k] > emax)
                 emax = c->spent[i][k];
         }
-        mean_sd(a, s, &am, &asd);
-        mean_sd(d, s, &dm, &dsd);
-        mean_sd(c->sigma[i], s, &zm, &zsd);
+        bench_mean_sd(a, s, &am, &asd);
+        bench_mean_sd(d, s, &dm, &dsd);
+        bench_mean_sd(c->sigma[i], s, &zm, &zsd);
         printf("    eps %-4g accuracy %.4f sd %.4f (run to run %.4f)  difference %+.2f sd %.2f "
                "pts  noise_multiplier %.4f (sd %.4f; q %.3g, %g steps a round)  "
                "epsilon consumed <= %.9g  diffs", o->eps[i], am, asd, nr > 1 ? sqrt(within) : NAN,
@@ -387,41 +294,23 @@ static void run_dataset(const char *dir, const char *prefix, const Dataset *D, c
 {
     char path[4096];
     BenchCsv csv;
-    snprintf(path, sizeof path, "%s/%s", dir, D->file);
-    bench_csv_read(path, &csv);
-    double lab[128];
-    int nclass = labels(&csv, lab, 128);
-    char *test = malloc((size_t)csv.nrows);
-    int *tr = malloc((size_t)csv.nrows * sizeof *tr), *te = malloc((size_t)csv.nrows * sizeof *te);
+    int nclass = bench_dataset_read(dir, D->file, &csv);
     Cell *cells = calloc(2 * NLEVEL, sizeof *cells);
-    int ntr = 0, nte = 0, models[2];
+    int models[2];
     char layers[2][64] = { "", "" };
     snprintf(layers[1], sizeof layers[1], ", layers = '[64, 32, %d]'", nclass == 2 ? 1 : nclass);
     for (int mi = 0; mi < 2; mi++)
         models[mi] = o->model >= 0 ? o->model == mi : mi == 0 || D->nn_by_default;
-
-    size_t cap = (size_t)csv.ncols * 64, n = 0;
-    char *feats = malloc(cap);
-    for (int j = 0; j < csv.ncols - 1; j++)
-        n += (size_t)snprintf(feats + n, cap - n, "%s'%s'", j ? ", " : "", csv.names[j]);
+    char *feats = bench_csv_features(&csv);
 
     for (int k = 0; k < o->splits; k++) {
-        split(&csv, SPLIT_SEED + (uint64_t)k, test);
-        ntr = nte = 0;
-        for (int i = 0; i < csv.nrows; i++) {
-            if (test[i])
-                te[nte++] = i;
-            else
-                tr[ntr++] = i;
-        }
+        int ntr, nte;
+        snprintf(path, sizeof path, "%s-%s-%d.db", prefix, D->name, k);
+        helios *h = bench_open_split(path, &csv, k, &ntr, &nte);
         if (k == 0)
             printf("\n== %s: %d rows, %d features, %d labels; %d splits of %d train / %d "
                    "test rows (1 test row = %.2f points)\n", D->name, csv.nrows, csv.ncols - 1,
                    nclass, o->splits, ntr, nte, 100.0 / nte);
-        snprintf(path, sizeof path, "%s-%s-%d.db", prefix, D->name, k);
-        helios *h = bench_open_fresh(path);
-        bench_csv_to_table(h, &csv, "train", tr, ntr);
-        bench_csv_to_table(h, &csv, "test", te, nte);
         for (int mi = 0; mi < 2; mi++)
             for (int l = 0; l < NLEVEL; l++) {
                 if (!models[mi] || (o->level >= 0 && o->level != l))
@@ -430,9 +319,7 @@ static void run_dataset(const char *dir, const char *prefix, const Dataset *D, c
                 run_level(h, feats, layers[mi], config_of(D, o, mi, l, &buf), l, mi, k,
                           o, &cells[mi * NLEVEL + l]);
             }
-        helios_close(h);
-        if (!getenv("BENCH_KEEP"))
-            unlink(path);
+        bench_close_split(h, path);
     }
     for (int mi = 0; mi < 2; mi++)
         for (int l = 0; l < NLEVEL; l++)
@@ -441,9 +328,6 @@ static void run_dataset(const char *dir, const char *prefix, const Dataset *D, c
     fflush(stdout);
     free(cells);
     free(feats);
-    free(tr);
-    free(te);
-    free(test);
     bench_csv_free(&csv);
 }
 
@@ -518,8 +402,8 @@ int main(int argc, char **argv)
     bench_print_machine();
     printf("%d stratified 80/20 splits (split k: splitmix64 seed %d + k, model seed %d + k, "
            "partition seed k + 1), %d private run%s per split and epsilon (DP noise is drawn "
-           "from a secret seed: runs differ); delta = %g; epsilons", o.splits, SPLIT_SEED,
-           FIRST_SEED, o.repeats, o.repeats == 1 ? "" : "s", DELTA);
+           "from a secret seed: runs differ); delta = %g; epsilons", o.splits, BENCH_SPLIT_SEED,
+           BENCH_FIRST_SEED, o.repeats, o.repeats == 1 ? "" : "s", DELTA);
     for (int i = 0; i < o.neps; i++)
         printf(" %g", o.eps[i]);
     printf("; per cell: mean and sd over splits of the split's mean accuracy, difference = "

@@ -36,21 +36,13 @@
 
 static int one(int nodes, const char *catalog)
 {
-    char feats[1024];
-    size_t n = 0;
-    for (int j = 0; j < FEATURES; j++)
-        n += (size_t)snprintf(feats + n, sizeof feats - n, "%s'x%d'", j ? ", " : "", j + 1);
+    char *feats = bench_synthetic_features(FEATURES);
     helios *h = bench_open_fresh(catalog);
     double t0 = bench_now();
     bench_synthetic_table(h, "data", (long)nodes * ROWS_PER_NODE, FEATURES, 77);
     double t1 = bench_now();
     bench_exec(h, "CREATE FEDERATED WORKSPACE s WITH (min_nodes = 1)");
-    bench_exec(h, "BEGIN");
-    for (int k = 0; k < nodes; k++)
-        bench_execf(h, "REGISTER FEDERATED NODE 'n%05d' WITH (endpoint = 'local', "
-                       "data_filter = 'rowid > %d AND rowid <= %d')",
-                    k, k * ROWS_PER_NODE, (k + 1) * ROWS_PER_NODE);
-    bench_exec(h, "COMMIT");
+    bench_register_slices(h, NULL, nodes, ROWS_PER_NODE);
     double t2 = bench_now();
     bench_execf(h, "CREATE FEDERATED MODEL m WITH (source = 'data', features = [%s], "
                    "target = 'y', algorithm = 'logistic_regression', optimizer = 'sgd', "
@@ -82,6 +74,7 @@ static int one(int nodes, const char *catalog)
     free(outcome);
     free(r);
     free(t);
+    free(feats);
     helios_close(h);
     return 0;
 }

@@ -198,30 +198,13 @@ static void run_close(Run *r)
     free(r->down);
 }
 
-/* The key setup of a session of n nodes (begins round 0 and stops at its
- * SHARE). */
-static void setup(Run *r, Figures *f)
+/* Round `round` of the session, timed: every node in, its stages run until
+ * `until` and, at DONE, the sum taken.  Round 0 stopped at SHARE is the key
+ * setup (once per session); a round after it runs to DONE. */
+static void timed_round(Run *r, int64_t round, HlSecAggRound until, Figures *f)
 {
     unsigned char *all = malloc((size_t)r->n);
-    memset(all, 1, (size_t)r->n);
-    hl_err err;
-    hl_err_clear(&err);
-    memset(f, 0, sizeof *f);
-    uint64_t a0 = hl_sa_agreements();
-    double w0 = bench_now(), c0 = process_cpu();
-    if (hl_secagg_server_begin(r->srv, 0, all, &err) != HELIOS_OK)
-        die("begin", &err);
-    run_stages(r, HL_SECAGG_SHARE, f);
-    f->wall = bench_now() - w0;
-    f->cpu = process_cpu() - c0;
-    f->agreements = (double)(hl_sa_agreements() - a0);
-    free(all);
-}
-
-/* One training round after the setup. */
-static void round_once(Run *r, int64_t round, Figures *f)
-{
-    unsigned char *all = malloc((size_t)r->n);
+    double *sum = malloc((size_t)r->dim * sizeof *sum);
     memset(all, 1, (size_t)r->n);
     hl_err err;
     hl_err_clear(&err);
@@ -230,21 +213,15 @@ static void round_once(Run *r, int64_t round, Figures *f)
     double w0 = bench_now(), c0 = process_cpu();
     if (hl_secagg_server_begin(r->srv, round, all, &err) != HELIOS_OK)
         die("begin", &err);
-    run_stages(r, HL_SECAGG_DONE, f);
-    double *sum = malloc((size_t)r->dim * sizeof *sum);
-    if (hl_secagg_server_result(r->srv, sum, NULL, NULL, &err) != HELIOS_OK)
+    run_stages(r, until, f);
+    if (until == HL_SECAGG_DONE
+        && hl_secagg_server_result(r->srv, sum, NULL, NULL, &err) != HELIOS_OK)
         die("result", &err);
     f->wall = bench_now() - w0;
     f->cpu = process_cpu() - c0;
     f->agreements = (double)(hl_sa_agreements() - a0);
     free(sum);
     free(all);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 /* The median of reps figures, field by field. */
@@ -255,7 +232,7 @@ static void median(Figures *runs, int reps, Figures *out)
     for (size_t i = 0; i < nf; i++) {
         for (int k = 0; k < reps; k++)
             v[k] = ((double *)&runs[k])[i];
-        qsort(v, (size_t)reps, sizeof *v, cmp_double);
+        qsort(v, (size_t)reps, sizeof *v, bench_cmp_double);
         ((double *)out)[i] = v[reps / 2];
     }
     free(v);
@@ -381,7 +358,7 @@ int main(int argc, char **argv)
         for (int k = 0; k < reps; k++) {
             Run r;
             run_open(&r, n, 1000, threads, drop);
-            setup(&r, &runs[k]);
+            timed_round(&r, 0, HL_SECAGG_SHARE, &runs[k]);
             run_close(&r);
         }
         median(runs, reps, &f);
@@ -405,13 +382,13 @@ int main(int argc, char **argv)
             Run r;
             run_open(&r, n, dim, threads, none);
             Figures sf;
-            setup(&r, &sf);
+            timed_round(&r, 0, HL_SECAGG_SHARE, &sf);
             int64_t round = 0;
             for (int c = 0; c < 4; c++) {
                 spread_drops(drop, n, ndrops[c], stages[c]);
                 r.drop = drop;
                 for (int k = 0; k < rounds; k++)
-                    round_once(&r, ++round, &runs[k]);
+                    timed_round(&r, ++round, HL_SECAGG_DONE, &runs[k]);
                 median(runs, rounds, &f);
                 char what[32];
                 snprintf(what, sizeof what, "%d %s", ndrops[c],

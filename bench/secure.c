@@ -66,22 +66,14 @@ int main(int argc, char **argv)
 {
     const char *catalog = argc > 1 ? argv[1] : "/tmp/helios-bench-secure.db";
     static const int sizes[] = { 10, 100 };
-    char feats[1024];
-    size_t fl = 0;
-    for (int j = 0; j < FEATURES; j++)
-        fl += (size_t)snprintf(feats + fl, sizeof feats - fl, "%s'x%d'", j ? ", " : "", j + 1);
+    char *feats = bench_synthetic_features(FEATURES);
     bench_print_machine();
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         int nodes = sizes[s];
         helios *h = bench_open_fresh(catalog);
         bench_synthetic_table(h, "data", (long)nodes * ROWS_PER_NODE, FEATURES, 2024);
         bench_exec(h, "CREATE FEDERATED WORKSPACE w WITH (min_nodes = 1)");
-        bench_exec(h, "BEGIN");
-        for (int k = 0; k < nodes; k++)
-            bench_execf(h, "REGISTER FEDERATED NODE 'n%03d' IN WORKSPACE w WITH (endpoint = "
-                           "'local', data_filter = 'rowid > %d AND rowid <= %d')",
-                        k, k * ROWS_PER_NODE, (k + 1) * ROWS_PER_NODE);
-        bench_exec(h, "COMMIT");
+        bench_register_slices(h, "w", nodes, ROWS_PER_NODE);
         printf("\n%d nodes x %d rows x %d features, logistic regression, SGD, batch 32, "
                "1 local epoch, %d rounds:\n", nodes, ROWS_PER_NODE, FEATURES, ROUNDS);
         Result p1 = train(h, "plain1", "w", feats, 0);
@@ -97,5 +89,6 @@ int main(int argc, char **argv)
         helios_close(h);
     }
     printf("\npeak memory %.1f MiB\n", bench_peak_mib());
+    free(feats);
     return 0;
 }

@@ -30,13 +30,6 @@
 #define FEATURES 30
 #define ROUNDS 6
 
-static void features(char *buf, size_t cap)
-{
-    size_t n = 0;
-    for (int j = 0; j < FEATURES; j++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s'x%d'", j ? ", " : "", j + 1);
-}
-
 /* Trains model m; prints and returns the median round time (rounds
  * without validation) and *train the median local_training phase. */
 static double train(helios *h, const char *m, const char *ws, const char *feats, double *train_s)
@@ -77,7 +70,6 @@ static double train(helios *h, const char *m, const char *ws, const char *feats,
 int main(int argc, char **argv)
 {
     const char *catalog = argc > 1 ? argv[1] : "/tmp/helios-bench-speed.db";
-    char feats[1024];
     bench_print_machine();
     helios *h = bench_open_fresh(catalog);
     double t0 = bench_now();
@@ -85,15 +77,10 @@ int main(int argc, char **argv)
     printf("data: %d rows x %d features, synthetic (made in %.1f s)\n", NODES * ROWS_PER_NODE,
            FEATURES, bench_now() - t0);
     bench_exec(h, "CREATE FEDERATED WORKSPACE fed WITH (min_nodes = 1)");
-    bench_exec(h, "BEGIN");
-    for (int k = 0; k < NODES; k++)
-        bench_execf(h, "REGISTER FEDERATED NODE 'n%03d' IN WORKSPACE fed WITH (endpoint = 'local', "
-                       "data_filter = 'rowid > %d AND rowid <= %d')",
-                    k, k * ROWS_PER_NODE, (k + 1) * ROWS_PER_NODE);
-    bench_exec(h, "COMMIT");
+    bench_register_slices(h, "fed", NODES, ROWS_PER_NODE);
     bench_exec(h, "CREATE FEDERATED WORKSPACE pooled WITH (min_nodes = 1)");
     bench_exec(h, "REGISTER FEDERATED NODE 'all_rows' IN WORKSPACE pooled WITH (endpoint = 'local')");
-    features(feats, sizeof feats);
+    char *feats = bench_synthetic_features(FEATURES);
 
     printf("logistic regression, SGD, batch 32, 1 local epoch, %d rounds (validation at the "
            "last only)\n", ROUNDS);
@@ -111,6 +98,7 @@ int main(int argc, char **argv)
     printf("local training phase only: %.2f ms / %.2f ms = %.2fx\n", 0.5 * (tf + tf2) * 1e3,
            0.5 * (tp + tp2) * 1e3, (tf + tf2) / (tp + tp2));
     printf("peak memory %.1f MiB\n", bench_peak_mib());
+    free(feats);
     helios_close(h);
     return 0;
 }
