@@ -9,6 +9,8 @@
  */
 #include "engine_int.h"
 #include "secagg/secagg.h"
+#include "net/remote.h"
+#include "ledger.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -259,6 +261,38 @@ int hl_eng_ask_all(HlRun *r, const HlMsg *req, HlMsg *resp, hl_err *err)
     return HELIOS_OK;
 }
 
+/* A node behind TLS: the node's certificate, private_key and ca_bundle,
+ * each defaulting to the workspace's option of the same name. */
+static HlNode *open_remote(const HlCatObj *o, const char *endpoint, const char *ws_opts,
+                           hl_err *err)
+{
+    static const char *const names[3] = { "certificate", "private_key", "ca_bundle" };
+    char *v[3];
+    for (int k = 0; k < 3; k++) {
+        v[k] = hl_eng_opt_str(HL_OBJ_NODE, o->options, names[k]);
+        if (!v[k])
+            v[k] = hl_eng_opt_str(HL_OBJ_WORKSPACE, ws_opts, names[k]);
+    }
+    char *backup = hl_eng_opt_str(HL_OBJ_NODE, o->options, "backup_endpoint");
+    HlNode *node = NULL;
+    if (!v[0] || !v[1] || !v[2])
+        hl_err_set(err, HELIOS_OPTION, -1,
+                   "node '%s' is remote (%s) and needs certificate, private_key and ca_bundle (node or workspace options) to connect",
+                   o->name, endpoint);
+    else {
+        HlTlsConfig tc = { .cert = v[0], .key = v[1], .ca = v[2],
+                           .verify = hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts,
+                                                    "certificate_validation", 1) != 0 };
+        node = hl_remote_node_new(o->id, o->name, endpoint, backup, &tc,
+                                  hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "round_timeout", 600),
+                                  err);
+    }
+    for (int k = 0; k < 3; k++)
+        free(v[k]);
+    free(backup);
+    return node;
+}
+
 int hl_eng_open_nodes(HlRun *r, sqlite3 *db, int64_t ws_id, hl_err *err)
 {
     HlCatObj *v = NULL;
@@ -271,15 +305,22 @@ int hl_eng_open_nodes(HlRun *r, sqlite3 *db, int64_t ws_id, hl_err *err)
         hl_cat_list_free(v, n);
         return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
     }
+    char *ws_opts = NULL;
+    if (hl_cat_workspace_options(db, ws_id, &ws_opts, err) != HELIOS_OK) {
+        hl_cat_list_free(v, n);
+        return err->code;
+    }
     for (int i = 0; i < n && rc == HELIOS_OK; i++) {
         char *endpoint = hl_eng_opt_str(HL_OBJ_NODE, v[i].options, "endpoint");
         char *database = hl_eng_opt_str(HL_OBJ_NODE, v[i].options, "database");
         char *filter = hl_eng_opt_str(HL_OBJ_NODE, v[i].options, "data_filter");
-        if (endpoint && strcasecmp(endpoint, "local") != 0)
-            rc = hl_err_set(err, HELIOS_NOTIMPL, -1,
-                            "not implemented yet: node '%s' is remote (endpoint '%s'); remote nodes arrive with the network transport",
-                            v[i].name, endpoint);
-        else {
+        if (endpoint && strcasecmp(endpoint, "local") != 0) {
+            r->nodes[i] = open_remote(&v[i], endpoint, ws_opts, err);
+            if (!r->nodes[i])
+                rc = err->code ? err->code : HELIOS_NOMEM;
+            else
+                r->nnodes = i + 1;
+        } else {
             r->nodes[i] = hl_local_node_new(v[i].id, v[i].name, database ? database : r->e->uri,
                                             filter, err);
             if (!r->nodes[i])
@@ -291,6 +332,7 @@ int hl_eng_open_nodes(HlRun *r, sqlite3 *db, int64_t ws_id, hl_err *err)
         free(database);
         free(filter);
     }
+    free(ws_opts);
     hl_cat_list_free(v, n);
     return rc;
 }

@@ -617,6 +617,7 @@ static int node_secagg(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
     if (rc != HELIOS_OK && err->msg[0] && strncmp(err->msg, "node '", 6) != 0) {
         char msg[sizeof err->msg];
         snprintf(msg, sizeof msg, "%s", err->msg);
+        hl_err_clear(err);
         hl_err_set(err, rc, -1, "node '%s': %s", node->name, msg);
     }
     return rc;
