@@ -2,6 +2,7 @@
 #include "bench.h"
 
 #include <math.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +306,56 @@ void bench_csv_to_table(helios *h, const BenchCsv *csv, const char *table, const
     }
     bench_exec(h, "COMMIT");
     free(b.s);
+}
+
+void bench_csv_to_sqlite(const char *path, const BenchCsv *csv, const char *table, int from,
+                         int to)
+{
+    const char *suffix[] = { "", "-wal", "-shm", "-journal" };
+    char name[4096];
+    for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++) {
+        snprintf(name, sizeof name, "%s%s", path, suffix[i]);
+        unlink(name);
+    }
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    Buf b = { 0 }, ins = { 0 };
+    buf_add(&b, "CREATE TABLE \"%s\" (", table);
+    buf_add(&ins, "INSERT INTO \"%s\" VALUES (", table);
+    for (int j = 0; j < csv->ncols; j++) {
+        buf_add(&b, "%s\"%s\" %s", j ? ", " : "", csv->names[j],
+                j == csv->ncols - 1 ? "INTEGER" : "REAL");
+        buf_add(&ins, "%s?", j ? ", " : "");
+    }
+    buf_add(&b, ")");
+    buf_add(&ins, ")");
+    int rc = sqlite3_open(path, &db);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, b.s, NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, ins.s, -1, &st, NULL);
+    for (int i = from; rc == SQLITE_OK && i < to; i++) {
+        const double *r = csv->v + (size_t)i * csv->ncols;
+        for (int j = 0; j < csv->ncols; j++)
+            if (j == csv->ncols - 1)
+                sqlite3_bind_int64(st, j + 1, (sqlite3_int64)llround(r[j]));
+            else
+                sqlite3_bind_double(st, j + 1, r[j]);
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        fprintf(stderr, "bench: cannot write %s: %s\n", path, db ? sqlite3_errmsg(db) : "");
+        exit(1);
+    }
+    sqlite3_close(db);
+    free(b.s);
+    free(ins.s);
 }
 
 void bench_synthetic_table(helios *h, const char *table, long nrows, int d, uint64_t seed)

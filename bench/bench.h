@@ -39,6 +39,13 @@ char *bench_predict_call(const BenchCsv *csv, const char *model);
 void bench_csv_to_table(helios *h, const BenchCsv *csv, const char *table, const int *rows,
                         int n);
 
+/* Writes a plain SQLite database at path (removing an old one; not a
+ * helios catalog: a site's own data, for helios-node --db) holding table
+ * with the columns of bench_csv_to_table and the rows [from, to) of csv in
+ * file order (rowid 1, 2, ...).  Exits with a message on failure. */
+void bench_csv_to_sqlite(const char *path, const BenchCsv *csv, const char *table, int from,
+                         int to);
+
 /* "'c1', 'c2', ...": the feature columns of csv (all but the last), for
  * features = [...]; malloc'd, caller frees. */
 char *bench_csv_features(const BenchCsv *csv);

@@ -92,7 +92,30 @@ typedef struct Remote {
     HlTlsCtx *ctx;
     HlTlsConn *conn;
     double timeout;
+    /* The last SETUP request: a node that went away and came back (a new
+     * connection: a new process, its rows not loaded) gets it again
+     * before anything else, so that it rejoins the run's next round. */
+    HlMsg setup;
+    int have_setup, connected_before;
 } Remote;
+
+static int remember_setup(Remote *r, const HlMsg *req)
+{
+    hl_msg_clear(&r->setup);
+    r->have_setup = 0;
+    r->setup.type = HL_MSG_SETUP;
+    r->setup.seed = req->seed;
+    r->setup.validation_split = req->validation_split;
+    if ((req->source && !(r->setup.source = strdup(req->source)))
+        || (req->encoding && !(r->setup.encoding = strdup(req->encoding)))) {
+        hl_msg_clear(&r->setup);
+        return HELIOS_NOMEM;
+    }
+    r->have_setup = 1;
+    return HELIOS_OK;
+}
+
+static int roundtrip(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err);
 
 /* Connects to one endpoint and says HELLO. */
 static HlTlsConn *dial(HlNode *node, const char *endpoint, hl_err *err)
@@ -175,7 +198,34 @@ static int ensure(HlNode *node, hl_err *err)
 static int remote_exchange(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
 {
     Remote *r = node->impl;
+    int fresh = !r->conn;
     int rc = ensure(node, err);
+    if (rc == HELIOS_OK && fresh && r->connected_before && r->have_setup
+        && req->type != HL_MSG_SCHEMA && req->type != HL_MSG_STATS && req->type != HL_MSG_SETUP) {
+        /* back after a break: load the rows again first */
+        HlMsg again;
+        memset(&again, 0, sizeof again);
+        rc = roundtrip(node, &r->setup, &again, err);
+        hl_msg_clear(&again);
+    }
+    if (rc == HELIOS_OK)
+        r->connected_before = 1;
+    if (rc == HELIOS_OK && req->type == HL_MSG_SETUP && remember_setup(r, req) != HELIOS_OK)
+        rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    if (rc != HELIOS_OK) {
+        hl_msg_clear(resp);
+        resp->type = req->type;
+        return rc;
+    }
+    return roundtrip(node, req, resp, err);
+}
+
+/* One request, one response, on the open connection (closed on an I/O
+ * error or a garbled answer, to be opened again next time). */
+static int roundtrip(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
+{
+    Remote *r = node->impl;
+    int rc = HELIOS_OK;
     uint8_t *body = NULL;
     size_t len = 0;
     HlFrameHeader h;
@@ -230,6 +280,7 @@ static void remote_close(HlNode *node)
             hl_tls_close(r->conn);
         }
         hl_tls_ctx_free(r->ctx);
+        hl_msg_clear(&r->setup);
         free(r->endpoint);
         free(r->backup);
         free(r);

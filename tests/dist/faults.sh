@@ -1,0 +1,93 @@
+#!/bin/sh
+# dist/faults.sh - a node killed with SIGKILL in the middle of a training
+# over TLS: the rounds go on without it (dropped_nodes counts it, the run
+# does not fail, min_nodes_per_round = 2 of 3), and when the node comes
+# back on the same port it rejoins (its rows loaded again) and takes part
+# in the rounds that follow.  No process is left behind.
+set -u
+shell=${HELIOS_SHELL:-$(pwd)/helios-shell}
+node=${HELIOS_NODE:-$(dirname "$shell")/helios-node}
+top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/helios-faults.XXXXXX")
+pids=""
+fail=0
+cleanup() {
+    for p in $pids; do kill -9 "$p" 2>/dev/null; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+bad() { echo "dist/faults.sh: $*" >&2; fail=1; }
+
+sh "$top/tests/pki.sh" "$tmp/pki" || exit 1
+cd "$tmp" || exit 1
+for k in 1 2 3; do
+    "$shell" "site$k.db" -c "CREATE TABLE t AS WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL
+        SELECT n + 1 FROM i WHERE n < 14999) SELECT (n % 17) / 17.0 AS x1, (n % 13) / 13.0 AS x2,
+        CASE WHEN (n % 17) / 17.0 + (n % 13) / 13.0 > 1 THEN 1 ELSE 0 END AS y FROM i
+        WHERE n % 3 = $k - 1" > /dev/null || bad "cannot make site$k.db"
+done
+
+start() {   # name port(0: any)
+    : > "$1.log"
+    "$node" --db "site${1#node}.db" --listen "127.0.0.1:$2" --cert "pki/$1.pem" \
+        --key "pki/$1.key" --ca pki/ca.pem --name "$1" 2>> "$1.log" &
+    echo $! > "$1.pid"
+    pids="$pids $!"
+    i=0
+    while ! grep -q "event=listening" "$1.log" 2>/dev/null; do
+        i=$((i + 1)); [ $i -gt 200 ] && { bad "$1 did not start: $(cat "$1.log")"; return 1; }
+        sleep 0.05
+    done
+    sed -n 's/.*event=listening.* port=\([0-9]*\).*/\1/p' "$1.log" > "$1.port"
+}
+for k in 1 2 3; do start "node$k" 0; done
+p2=$(cat node2.port)
+
+rounds() {  # the last committed round of model m, 0 before the first (or before the model)
+    r=$("$shell" train.db -c "SELECT coalesce(max(round_number), 0) FROM federated_training_status('m')" \
+        2>/dev/null | tail -1)
+    case $r in ''|*[!0-9]*) echo 0 ;; *) echo "$r" ;; esac
+}
+wait_round() {  # until round >= $1
+    i=0
+    while [ "$(rounds)" -lt "$1" ]; do
+        i=$((i + 1)); [ $i -gt 600 ] && { bad "no round $1 after 60 s"; return 1; }
+        sleep 0.1
+    done
+}
+cat > train.sql <<SQL
+CREATE FEDERATED WORKSPACE w WITH (min_nodes = 3, min_nodes_per_round = 2,
+  certificate = 'pki/coordinator.pem', private_key = 'pki/coordinator.key', ca_bundle = 'pki/ca.pem');
+REGISTER FEDERATED NODE 'node1' WITH (endpoint = 'tls://127.0.0.1:$(cat node1.port)');
+REGISTER FEDERATED NODE 'node2' WITH (endpoint = 'tls://127.0.0.1:$p2');
+REGISTER FEDERATED NODE 'node3' WITH (endpoint = 'tls://127.0.0.1:$(cat node3.port)');
+CREATE FEDERATED MODEL m WITH (algorithm = 'neural_network', layers = '[64, 64, 1]',
+  features = ['x1', 'x2'], target = 'y', rounds = 60, learning_rate = 0.05, seed = 7,
+  validation_frequency = 1000);
+START FEDERATED TRAINING m WITH (local_epochs = 2, batch_size = 32);
+SELECT wait_for_convergence('m', timeout_seconds => 300);
+SQL
+"$shell" -f train.sql train.db > train.out 2>&1 &
+coord=$!
+pids="$pids $coord"
+wait_round 3
+kill -9 "$(cat node2.pid)"
+r_kill=$(rounds)
+wait_round $((r_kill + 5))
+start node2 "$p2"
+r_back=$(rounds)
+wait "$coord" || bad "the training shell failed: $(cat train.out)"
+grep -q '^completed$' train.out || bad "the training did not complete: $(cat train.out)"
+q() { "$shell" train.db -c "$1" | tail -1; }
+[ "$(q "SELECT count(*) FROM federated_training_metrics('m') WHERE dropped_nodes = 1 AND participating_nodes = 2")" -ge 3 ] \
+    || bad "no rounds ran without the killed node"
+[ "$(q "SELECT count(*) FROM federated_training_metrics('m') WHERE participating_nodes = 3 AND round_number > $r_back")" -ge 1 ] \
+    || bad "node2 did not rejoin after round $r_back"
+[ "$(q "SELECT count(*) FROM federated_training_status('m')")" = 60 ] || bad "not 60 rounds"
+for n in node1 node2 node3; do
+    pid=$(cat "$n.pid")
+    kill -TERM "$pid"
+    wait "$pid" || bad "$n did not stop cleanly"
+    pids=$(echo "$pids" | sed "s/ $pid//")
+done
+exit $fail
