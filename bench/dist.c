@@ -83,7 +83,7 @@
 #define FLOWER_GIB_10 1.5
 #define FLOWER_LOSS_10 0.07019
 #define TARGET_ROUND 0.02
-#define TARGET_MIB 1024.0
+#define TARGET_MIB 1024.0         /* 1 GiB */
 #define TARGET_LOSS_DELTA 0.005
 
 #define MAX_PHASES 8
@@ -97,7 +97,8 @@ typedef struct Result {
     double phase_med[MAX_PHASES], phase_sent_mb[MAX_PHASES], phase_recv_mb[MAX_PHASES];
     double sent_mb_round, recv_mb_round;
     double start_s, rounds_wall_s, spawn_s, stop_s;
-    double coord_mib, nodes_hwm_mib, node_hwm_max_mib, nodes_pss_mib, nodes_anon_mib, nodes_file_mib;
+    double coord_mib, nodes_hwm_mib, node_hwm_max_mib, nodes_pss_mib;
+    double nodes_anon_mib, nodes_file_mib;
     double loss, acc;
     int clean_stops, refused_handshakes;
 } Result;
@@ -577,8 +578,9 @@ static void print_summary(const Result *d, const Result *l)
         printf("  < 20 ms -> %s", d->med_round < TARGET_ROUND ? "met" : "MISSED");
     printf("\n%-31s %10.1f MiB %10.1f MiB %10.1f GiB", "peak memory, all processes", all,
            l->ok ? l->coord_mib : NAN, hundred ? FLOWER_GIB_100 : FLOWER_GIB_10);
-    if (hundred)
-        printf("  < 1 GB -> %s", all * 1048576.0 < 1e9 ? "met" : "MISSED");
+    if (hundred)    /* Flower's "13 GB" is 13.0 GiB (data/README.md): both units shown */
+        printf("  < 1 GiB -> %s; < 10^9 bytes -> %s (%.3f GB)", all < TARGET_MIB ? "met" : "MISSED",
+               all * 1048576.0 < 1e9 ? "met" : "MISSED", all * 1048576.0 / 1e9);
     double fl = hundred ? FLOWER_LOSS_100 : FLOWER_LOSS_10;
     printf("\n%-31s %14.6f %14.6f %14.5f", "final test loss", d->loss, l->ok ? l->loss : NAN,
            fl);

@@ -89,6 +89,48 @@ static int secure_mean(const HlRoundIn *in, HlRoundOut *out, double **single, hl
     return rc;
 }
 
+int hl_round_threads_for(HlNode *const *nodes, int n)
+{
+    int t = hl_round_threads();
+    for (int i = 0; i < n; i++)
+        if (strcmp(nodes[i]->ops->kind, "local") != 0)
+            return n < 64 ? (n > t ? n : t) : (64 > t ? 64 : t);
+    return t;
+}
+
+typedef struct Each {
+    void (*fn)(void *, int);
+    void *ctx;
+    int n;
+    atomic_int next;
+} Each;
+
+static void *each_worker(void *arg)
+{
+    Each *e = arg;
+    for (;;) {
+        int i = atomic_fetch_add(&e->next, 1);
+        if (i >= e->n)
+            return NULL;
+        e->fn(e->ctx, i);
+    }
+}
+
+void hl_round_each(int n, int threads, void (*fn)(void *ctx, int i), void *ctx)
+{
+    Each e = { .fn = fn, .ctx = ctx, .n = n };
+    atomic_init(&e.next, 0);
+    int t = threads < n ? threads : n;
+    pthread_t tid[256];
+    int started = 0;
+    for (int k = 1; k < t && k < 256; k++)
+        if (pthread_create(&tid[started], NULL, each_worker, &e) == 0)
+            started++;
+    each_worker(&e);
+    for (int k = 0; k < started; k++)
+        pthread_join(tid[k], NULL);
+}
+
 typedef struct Work {
     const HlRoundIn *in;
     HlRoundOut *out;

@@ -89,6 +89,15 @@ int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err);
 /* The worker count: $HELIOS_THREADS when set (1..256), else the cores. */
 int hl_round_threads(void);
 
+/* The workers for talking to nodes[0..n): hl_round_threads(), or, when a
+ * node is remote (its exchanges mostly wait on the network), up to 64 so
+ * that the waits overlap. */
+int hl_round_threads_for(HlNode *const *nodes, int n);
+
+/* fn(ctx, i) for i in [0, n), on up to `threads` threads (the calling one
+ * too); returns when all are done. */
+void hl_round_each(int n, int threads, void (*fn)(void *ctx, int i), void *ctx);
+
 /* Monotonic seconds, for timing phases. */
 double hl_now_seconds(void);
 

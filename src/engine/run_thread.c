@@ -95,32 +95,75 @@ static int select_nodes(const HlRun *r, int round, HlNode **pick)
 
 /* Evaluates params at every node (validation rows, or training rows when
  * there are none) and summarizes the merged counts. */
+/* One node's EVAL of params into *resp; 1 when it answered. */
+static int eval_node(HlRun *r, const double *params, int i, HlMsg *resp)
+{
+    HlMsg req;
+    memset(&req, 0, sizeof req);
+    req.type = HL_MSG_EVAL;
+    req.train_config = r->train_config;
+    req.params = (double *)params;
+    req.nparams = r->p;
+    req.eval_split = r->has_valid ? 1 : 0;
+    hl_err e1;
+    hl_err_clear(&e1);
+    return r->nodes[i]->ops->exchange(r->nodes[i], &req, resp, &e1) == HELIOS_OK;
+}
+
+typedef struct EvalJob {
+    HlRun *r;
+    const double *params;
+    HlMsg *resp;
+    int *ok;
+} EvalJob;
+
+static void eval_one(void *arg, int i)
+{
+    EvalJob *j = arg;
+    j->ok[i] = eval_node(j->r, j->params, i, &j->resp[i]);
+}
+
+/* The nodes evaluate one after the other, or, when some are remote (their
+ * answers mostly wait on the network), in parallel; the counts are merged
+ * in node order either way, so the summary does not depend on timing. */
 static int evaluate(HlRun *r, const double *params, HlEvalSummary *sum, hl_err *err)
 {
     int size = hl_eval_size(r->tp.spec.task, r->tp.spec.nclass);
     double *acc = calloc((size_t)size, sizeof *acc);
     if (!acc)
         return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-    int rc = HELIOS_OK;
-    for (int i = 0; i < r->nnodes && rc == HELIOS_OK; i++) {
-        HlMsg req, resp;
-        memset(&req, 0, sizeof req);
-        memset(&resp, 0, sizeof resp);
-        req.type = HL_MSG_EVAL;
-        req.train_config = r->train_config;
-        req.params = (double *)params;
-        req.nparams = r->p;
-        req.eval_split = r->has_valid ? 1 : 0;
-        hl_err e1;
-        hl_err_clear(&e1);
-        if (r->nodes[i]->ops->exchange(r->nodes[i], &req, &resp, &e1) == HELIOS_OK
-            && resp.nmetrics == size)
-            hl_eval_merge(acc, resp.metrics, size);
-        hl_msg_clear(&resp);
+    int threads = hl_round_threads_for(r->nodes, r->nnodes);
+    if (threads > hl_round_threads()) {
+        HlMsg *resp = calloc((size_t)(r->nnodes ? r->nnodes : 1), sizeof *resp);
+        int *ok = calloc((size_t)(r->nnodes ? r->nnodes : 1), sizeof *ok);
+        if (!resp || !ok) {
+            free(resp);
+            free(ok);
+            free(acc);
+            return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+        }
+        EvalJob j = { .r = r, .params = params, .resp = resp, .ok = ok };
+        hl_round_each(r->nnodes, threads, eval_one, &j);
+        for (int i = 0; i < r->nnodes; i++) {
+            if (ok[i] && resp[i].nmetrics == size)
+                hl_eval_merge(acc, resp[i].metrics, size);
+            hl_msg_clear(&resp[i]);
+        }
+        free(resp);
+        free(ok);
+    } else {
+        for (int i = 0; i < r->nnodes; i++) {
+            HlMsg resp;
+            memset(&resp, 0, sizeof resp);
+            int ok = eval_node(r, params, i, &resp);
+            if (ok && resp.nmetrics == size)
+                hl_eval_merge(acc, resp.metrics, size);
+            hl_msg_clear(&resp);
+        }
     }
     hl_eval_summarize(r->tp.spec.task, r->tp.spec.nclass, acc, sum);
     free(acc);
-    return rc;
+    return HELIOS_OK;
 }
 
 /* {"loss":..,"accuracy":..,...} for the version's metrics (NaN -> null). */
@@ -327,7 +370,7 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
             .nodes = pick, .n = m, .round = round, .seed = r->seed, .global = r->params,
             .p = r->p, .train_config = r->train_config, .agg = r->agg, .aggcfg = &r->aggcfg,
             .agg_state = r->state, .weighted = r->weighted, .min_nodes = r->round_min,
-            .threads = hl_round_threads(),
+            .threads = hl_round_threads_for(pick, m),
             .clip = r->dp.mechanism != HL_DP_NONE ? r->clip.clip : 0,
             .dp = r->dp.mechanism != HL_DP_NONE && r->dp.level == HL_DP_NODE ? &rdp : NULL,
             .sa = sa, .all = r->nodes, .nall = r->nnodes, .index = index,

@@ -45,8 +45,8 @@ start() {   # name port(0: any)
 for k in 1 2 3; do start "node$k" 0; done
 p2=$(cat node2.port)
 
-rounds() {  # the last committed round of model m, 0 before the first (or before the model)
-    r=$("$shell" train.db -c "SELECT coalesce(max(round_number), 0) FROM federated_training_status('m')" \
+rounds() {  # the last committed round of model ${1:-m}, 0 before the first (or before the model)
+    r=$("$shell" train.db -c "SELECT coalesce(max(round_number), 0) FROM federated_training_status('${1:-m}')" \
         2>/dev/null | tail -1)
     case $r in ''|*[!0-9]*) echo 0 ;; *) echo "$r" ;; esac
 }
@@ -98,7 +98,7 @@ SQL
 coord=$!
 pids="$pids $coord"
 i=0
-while [ "$(q "SELECT count(*) FROM federated_training_status('m2')" 2>/dev/null)" -lt 3 ] 2>/dev/null; do
+while [ "$(rounds m2)" -lt 3 ]; do
     i=$((i + 1)); [ $i -gt 600 ] && { bad "m2: no round 3 after 60 s"; break; }
     sleep 0.1
 done
