@@ -6,43 +6,10 @@
 # in the rounds that follow.  Then the coordinator itself is killed with
 # SIGKILL mid-training, and RESUME goes on from the last committed round
 # with the same nodes.  No process is left behind.
-set -u
-shell=${HELIOS_SHELL:-$(pwd)/helios-shell}
-node=${HELIOS_NODE:-$(dirname "$shell")/helios-node}
-top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/helios-faults.XXXXXX")
-pids=""
-fail=0
-cleanup() {
-    for p in $pids; do kill -9 "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-bad() { echo "dist/faults.sh: $*" >&2; fail=1; }
-
-sh "$top/tests/pki.sh" "$tmp/pki" || exit 1
-cd "$tmp" || exit 1
-for k in 1 2 3; do
-    "$shell" "site$k.db" -c "CREATE TABLE t AS WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL
-        SELECT n + 1 FROM i WHERE n < 14999) SELECT (n % 17) / 17.0 AS x1, (n % 13) / 13.0 AS x2,
-        CASE WHEN (n % 17) / 17.0 + (n % 13) / 13.0 > 1 THEN 1 ELSE 0 END AS y FROM i
-        WHERE n % 3 = $k - 1" > /dev/null || bad "cannot make site$k.db"
-done
-
-start() {   # name port(0: any)
-    : > "$1.log"
-    "$node" --db "site${1#node}.db" --listen "127.0.0.1:$2" --cert "pki/$1.pem" \
-        --key "pki/$1.key" --ca pki/ca.pem --name "$1" 2>> "$1.log" &
-    echo $! > "$1.pid"
-    pids="$pids $!"
-    i=0
-    while ! grep -q "event=listening" "$1.log" 2>/dev/null; do
-        i=$((i + 1)); [ $i -gt 200 ] && { bad "$1 did not start: $(cat "$1.log")"; return 1; }
-        sleep 0.05
-    done
-    sed -n 's/.*event=listening.* port=\([0-9]*\).*/\1/p' "$1.log" > "$1.port"
-}
-for k in 1 2 3; do start "node$k" 0; done
+name=faults
+. "$(dirname "$0")/common.sh"
+make_sites 15000
+for k in 1 2 3; do start "node$k" "node$k" "site$k.db"; done
 p2=$(cat node2.port)
 
 rounds() {  # the last committed round of model ${1:-m}, 0 before the first (or before the model)
@@ -76,7 +43,7 @@ wait_round 3
 kill -9 "$(cat node2.pid)"
 r_kill=$(rounds)
 wait_round $((r_kill + 5))
-start node2 "$p2"
+start node2 node2 site2.db "$p2"
 r_back=$(rounds)
 wait "$coord" || bad "the training shell failed: $(cat train.out)"
 grep -q '^completed$' train.out || bad "the training did not complete: $(cat train.out)"
@@ -114,10 +81,5 @@ grep -q '^completed$' resume.out || bad "the resumed training did not complete: 
 [ "$(q "SELECT min(participating_nodes) FROM federated_training_metrics('m2')")" = 3 ] \
     || bad "m2: a round without all three nodes"
 
-for n in node1 node2 node3; do
-    pid=$(cat "$n.pid")
-    kill -TERM "$pid"
-    wait "$pid" || bad "$n did not stop cleanly"
-    pids=$(echo "$pids" | sed "s/ $pid//")
-done
+for n in node1 node2 node3; do stop "$n"; done
 exit $fail

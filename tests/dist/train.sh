@@ -7,42 +7,9 @@
 # a certificate from another CA is refused, a node that is not running is
 # named in the error, and SIGTERM stops every node with status 0 and no
 # process or port left behind.
-set -u
-shell=${HELIOS_SHELL:-$(pwd)/helios-shell}
-node=${HELIOS_NODE:-$(dirname "$shell")/helios-node}
-top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/helios-dist.XXXXXX")
-pids=""
-fail=0
-cleanup() {
-    for p in $pids; do kill -9 "$p" 2>/dev/null; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-bad() { echo "dist/train.sh: $*" >&2; fail=1; }
-
-sh "$top/tests/pki.sh" "$tmp/pki" || { echo "dist/train.sh: tests/pki.sh failed" >&2; exit 1; }
-cd "$tmp" || exit 1
-for k in 1 2 3; do
-    "$shell" "site$k.db" -c "CREATE TABLE t AS WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL
-        SELECT n + 1 FROM i WHERE n < 299) SELECT (n % 17) / 17.0 AS x1, (n % 13) / 13.0 AS x2,
-        CASE WHEN (n % 17) / 17.0 + (n % 13) / 13.0 > 1 THEN 1 ELSE 0 END AS y FROM i
-        WHERE n % 3 = $k - 1" > /dev/null || bad "cannot make site$k.db"
-done
-
-# start a node; its port is in its "listening" log line
-start() {   # name cert db
-    "$node" --db "$3" --listen 127.0.0.1:0 --cert "pki/$2.pem" --key "pki/$2.key" \
-        --ca pki/ca.pem --name "$1" 2> "$1.log" &
-    pids="$pids $!"
-    echo $! > "$1.pid"
-    i=0
-    while ! grep -q "event=listening" "$1.log" 2>/dev/null; do
-        i=$((i + 1)); [ $i -gt 100 ] && { bad "$1 did not start: $(cat "$1.log")"; return 1; }
-        sleep 0.05
-    done
-    sed -n 's/.*event=listening.* port=\([0-9]*\).*/\1/p' "$1.log" > "$1.port"
-}
+name=train
+. "$(dirname "$0")/common.sh"
+make_sites 300
 for k in 1 2 3; do start "node$k" "node$k" "site$k.db"; done
 p1=$(cat node1.port) p2=$(cat node2.port) p3=$(cat node3.port)
 
@@ -91,15 +58,7 @@ grep -q "node 'node9' (tls://127.0.0.1:1): .*Connection refused" gone.out \
     || bad "missing node: unexpected message: $(cat gone.out)"
 
 # SIGTERM: every node exits 0, logs its stop, and leaves nothing behind
-for n in node1 node2 node3 rogue; do
-    pid=$(cat "$n.pid")
-    kill -TERM "$pid"
-    wait "$pid"
-    st=$?
-    [ $st = 0 ] || bad "$n exited $st after SIGTERM"
-    grep -q "event=stopped" "$n.log" || bad "$n did not log its stop"
-    pids=$(echo "$pids" | sed "s/ $pid//")
-done
+for n in node1 node2 node3 rogue; do stop "$n"; done
 grep -q "event=refused.*certificate" rogue.log || grep -q "event=closed" rogue.log \
     || bad "the rogue node logged nothing of the refusal"
 exit $fail
