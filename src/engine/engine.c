@@ -274,8 +274,15 @@ static HlNode *open_remote(const HlCatObj *o, const char *endpoint, const char *
             v[k] = hl_eng_opt_str(HL_OBJ_WORKSPACE, ws_opts, names[k]);
     }
     char *backup = hl_eng_opt_str(HL_OBJ_NODE, o->options, "backup_endpoint");
+    char *codec = hl_eng_opt_str(HL_OBJ_WORKSPACE, ws_opts, "compression");
+    int zlevel = codec && strcmp(codec, "zstd") == 0
+                 ? (int)hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "compression_level", 3) : 0;
     HlNode *node = NULL;
-    if (!v[0] || !v[1] || !v[2])
+    if (codec && strcmp(codec, "lz4") == 0)
+        hl_err_set(err, HELIOS_NOTIMPL, -1,
+                   "not implemented yet: compression 'lz4' for node '%s'; use 'zstd' or 'none'",
+                   o->name);
+    else if (!v[0] || !v[1] || !v[2])
         hl_err_set(err, HELIOS_OPTION, -1,
                    "node '%s' is remote (%s) and needs certificate, private_key and ca_bundle (node or workspace options) to connect",
                    o->name, endpoint);
@@ -285,11 +292,12 @@ static HlNode *open_remote(const HlCatObj *o, const char *endpoint, const char *
                                                     "certificate_validation", 1) != 0 };
         node = hl_remote_node_new(o->id, o->name, endpoint, backup, &tc,
                                   hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "round_timeout", 600),
-                                  err);
+                                  zlevel, err);
     }
     for (int k = 0; k < 3; k++)
         free(v[k]);
     free(backup);
+    free(codec);
     return node;
 }
 

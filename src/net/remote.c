@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "helios.h"
 #include "local_node.h"
@@ -14,16 +15,39 @@
 int hl_net_send(HlTlsConn *c, int type, const uint8_t *body, size_t len, double timeout_s,
                 hl_err *err)
 {
+    return hl_net_send_z(c, type, body, len, 0, timeout_s, err);
+}
+
+int hl_net_send_z(HlTlsConn *c, int type, const uint8_t *body, size_t len, int zstd_level,
+                  double timeout_s, hl_err *err)
+{
     uint8_t hdr[HL_WIRE_HEADER];
-    HlFrameHeader h = { .version = HL_WIRE_VERSION, .type = (uint8_t)type, .flags = 0,
+    uint16_t flags = 0;
+    uint8_t *z = NULL;
+    if (zstd_level > 0 && len >= 256 && (type == HL_FRAME_REQUEST || type == HL_FRAME_RESPONSE)) {
+        size_t bound = ZSTD_compressBound(len);
+        if ((z = malloc(bound))) {
+            size_t zn = ZSTD_compress(z, bound, body, len, zstd_level);
+            if (!ZSTD_isError(zn) && zn < len) {
+                body = z;
+                len = zn;
+                flags = HL_WIRE_F_ZSTD;
+            }
+        }
+    }
+    HlFrameHeader h = { .version = HL_WIRE_VERSION, .type = (uint8_t)type, .flags = flags,
                         .length = (uint32_t)len };
-    if (len > hl_wire_max_length(type))
-        return hl_err_set(err, HELIOS_ERROR, -1, "a %s frame of %zu bytes is over its limit of %zu",
-                          hl_wire_frame_name(type), len, (size_t)hl_wire_max_length(type));
-    hl_wire_header_write(hdr, &h);
-    int rc = hl_tls_write(c, hdr, sizeof hdr, timeout_s, err);
+    int rc = len > hl_wire_max_length(type)
+             ? hl_err_set(err, HELIOS_ERROR, -1, "a %s frame of %zu bytes is over its limit",
+                          hl_wire_frame_name(type), len)
+             : HELIOS_OK;
+    if (rc == HELIOS_OK) {
+        hl_wire_header_write(hdr, &h);
+        rc = hl_tls_write(c, hdr, sizeof hdr, timeout_s, err);
+    }
     if (rc == HELIOS_OK && len)
         rc = hl_tls_write(c, body, len, timeout_s, err);
+    free(z);
     return rc;
 }
 
@@ -39,6 +63,31 @@ int hl_net_recv(HlTlsConn *c, HlFrameHeader *h, uint8_t **body, double timeout_s
     if (!(*body = malloc(h->length)))
         return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
     rc = hl_tls_read(c, *body, h->length, timeout_s, err);
+    if (rc == HELIOS_OK && (h->flags & HL_WIRE_F_ZSTD)) {
+        /* bounded: the frame says its size, and it must be within limits */
+        unsigned long long n = ZSTD_getFrameContentSize(*body, h->length);
+        uint8_t *plain = NULL;
+        if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN || n > HL_WIRE_MAX_MSG)
+            rc = hl_err_set(err, HELIOS_ERROR, -1,
+                            "a compressed %s frame does not say a size within %u bytes",
+                            hl_wire_frame_name(h->type), (unsigned)HL_WIRE_MAX_MSG);
+        else if (!(plain = malloc(n ? (size_t)n : 1)))
+            rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+        else {
+            size_t got = ZSTD_decompress(plain, (size_t)n, *body, h->length);
+            if (ZSTD_isError(got) || got != n) {
+                free(plain);
+                plain = NULL;
+                rc = hl_err_set(err, HELIOS_ERROR, -1, "a compressed %s frame is corrupt",
+                                hl_wire_frame_name(h->type));
+            }
+        }
+        if (rc == HELIOS_OK) {
+            free(*body);
+            *body = plain;
+            h->length = (uint32_t)n;
+        }
+    }
     if (rc != HELIOS_OK) {
         free(*body);
         *body = NULL;
@@ -92,6 +141,7 @@ typedef struct Remote {
     HlTlsCtx *ctx;
     HlTlsConn *conn;
     double timeout;
+    int zlevel;                 /* zstd level of requests; 0: none */
     /* The last SETUP request: a node that went away and came back (a new
      * connection: a new process, its rows not loaded) gets it again
      * before anything else, so that it rejoins the run's next round. */
@@ -232,7 +282,7 @@ static int roundtrip(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
     if (rc == HELIOS_OK)
         rc = hl_wire_encode_msg(req, 1, &body, &len, err);
     if (rc == HELIOS_OK)
-        rc = hl_net_send(r->conn, HL_FRAME_REQUEST, body, len, r->timeout, err);
+        rc = hl_net_send_z(r->conn, HL_FRAME_REQUEST, body, len, r->zlevel, r->timeout, err);
     free(body);
     body = NULL;
     if (rc == HELIOS_OK)
@@ -293,7 +343,7 @@ static const HlNodeOps remote_ops = { "tls", remote_exchange, remote_close };
 
 HlNode *hl_remote_node_new(int64_t id, const char *name, const char *endpoint,
                            const char *backup, const HlTlsConfig *tls, double timeout_s,
-                           hl_err *err)
+                           int zstd_level, hl_err *err)
 {
     char *host = NULL;
     int port;
@@ -323,6 +373,7 @@ HlNode *hl_remote_node_new(int64_t id, const char *name, const char *endpoint,
     node->id = id;
     node->impl = r;
     r->timeout = timeout_s > 0 ? timeout_s : 300;
+    r->zlevel = zstd_level > 0 ? zstd_level : 0;
     if (!(r->ctx = hl_tls_client_ctx(tls, err))) {
         char msg[sizeof err->msg];
         snprintf(msg, sizeof msg, "%s", err->msg);
@@ -412,6 +463,7 @@ int hl_node_serve(HlTlsConn *c, const char *name, const char *db_path, const cha
         HlMsg req, resp;
         memset(&req, 0, sizeof req);
         memset(&resp, 0, sizeof resp);
+        int zin = (h.flags & HL_WIRE_F_ZSTD) != 0;  /* answer as asked */
         rc = hl_wire_decode_msg(body, h.length, 1, &req, err);
         free(body);
         body = NULL;
@@ -423,7 +475,7 @@ int hl_node_serve(HlTlsConn *c, const char *name, const char *db_path, const cha
             size_t len = 0;
             rc = hl_wire_encode_msg(&resp, 0, &body, &len, err);
             if (rc == HELIOS_OK)
-                rc = hl_net_send(c, HL_FRAME_RESPONSE, body, len, 300, err);
+                rc = hl_net_send_z(c, HL_FRAME_RESPONSE, body, len, zin ? 3 : 0, 300, err);
             free(body);
             body = NULL;
         } else

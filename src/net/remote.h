@@ -31,14 +31,22 @@ int hl_remote_parse_endpoint(const char *endpoint, char **host, int *port, hl_er
  * it verifies the node against; the node's certificate must also match
  * its registered name or the endpoint's host.  backup (may be NULL) is
  * tried when the endpoint cannot be reached.  timeout_s bounds each
- * exchange.  Nothing is connected until the first exchange. */
+ * exchange.  zstd_level > 0 compresses requests with zstd at that level
+ * (the node answers compressed requests compressed).  Nothing is
+ * connected until the first exchange. */
 HlNode *hl_remote_node_new(int64_t id, const char *name, const char *endpoint,
                            const char *backup, const HlTlsConfig *tls, double timeout_s,
-                           hl_err *err);
+                           int zstd_level, hl_err *err);
 
-/* One frame out; one frame in (body malloc'd, *body NULL when empty). */
+/* One frame out; one frame in (body malloc'd, *body NULL when empty).
+ * zstd_level > 0: a REQUEST or RESPONSE body of 256 bytes or more goes
+ * compressed when that makes it smaller (flag HL_WIRE_F_ZSTD); a received
+ * compressed body is decompressed, to at most HL_WIRE_MAX_MSG bytes, and
+ * h->flags keeps the flag so that an answer can mirror it. */
 int hl_net_send(HlTlsConn *c, int type, const uint8_t *body, size_t len, double timeout_s,
                 hl_err *err);
+int hl_net_send_z(HlTlsConn *c, int type, const uint8_t *body, size_t len, int zstd_level,
+                  double timeout_s, hl_err *err);
 int hl_net_recv(HlTlsConn *c, HlFrameHeader *h, uint8_t **body, double timeout_s, hl_err *err);
 
 /* helios-node's side: serves one accepted connection until BYE, the peer

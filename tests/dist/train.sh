@@ -6,7 +6,8 @@
 # node its catalog id, which seeds its random streams).  Then: a node with
 # a certificate from another CA is refused, a node that is not running is
 # named in the error, and SIGTERM stops every node with status 0 and no
-# process or port left behind.
+# process or port left behind.  The run is also made with zstd on the wire,
+# which must change nothing.
 name=train
 . "$(dirname "$0")/common.sh"
 make_sites 300
@@ -39,6 +40,11 @@ script "" "endpoint = 'local', database = 'site1.db'" "endpoint = 'local', datab
 grep -q '^completed$' remote.out || bad "remote training did not complete: $(cat remote.out)"
 [ "$(grep -c '|3$' remote.out)" = 8 ] || bad "expected 8 rounds with 3 nodes: $(cat remote.out)"
 cmp -s remote.out local.out || bad "remote and in-process runs differ: $(diff remote.out local.out)"
+# zstd on the wire is lossless: the same run again, compressed
+script "$tlsopt, compression = 'zstd', compression_level = 5" "endpoint = 'tls://127.0.0.1:$p1'" \
+    "endpoint = 'tls://127.0.0.1:$p2'" "endpoint = 'tls://127.0.0.1:$p3'" > zstd.sql
+"$shell" -f zstd.sql zstd.db > zstd.out 2>&1 || bad "the compressed training failed: $(cat zstd.out)"
+cmp -s zstd.out local.out || bad "compressed and in-process runs differ: $(diff zstd.out local.out)"
 
 # a node whose certificate comes from another CA: refused, and named
 start rogue rogue-node site1.db
