@@ -28,6 +28,11 @@ void hl_err_clear(hl_err *e);
 int hl_err_set(hl_err *e, int code, int offset, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int hl_err_vset(hl_err *e, int code, int offset, const char *fmt, va_list ap);
+/* Puts context in front of the error that is set ("node 'n': " + its
+ * message), keeping its code and offset; code 0 keeps the code too.
+ * Nothing when no error is set. */
+void hl_err_prefix(hl_err *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Attaches a note about a related place to the error that is set. */
 void hl_err_note(hl_err *e, int offset, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

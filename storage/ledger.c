@@ -18,6 +18,30 @@ void hl_cat_spent_clear(HlCatSpent *s)
     memset(s, 0, sizeof *s);
 }
 
+/* The totals alone, in one aggregate query (no row comes back to C). */
+static int spent_totals(sqlite3 *db, int64_t ws_id, HlCatSpent *out, hl_err *err)
+{
+    sqlite3_stmt *q;
+    int rc = hl_cat_prepare(db, "SELECT count(*), total(pure_epsilon), min(delta), count(rdp), "
+                                "(SELECT cumulative_epsilon FROM hl_privacy_ledger "
+                                "WHERE ws_id = ?1 ORDER BY id DESC LIMIT 1) "
+                                "FROM hl_privacy_ledger WHERE ws_id = ?1",
+                            &q, err, "cannot read the privacy ledger");
+    if (rc != HELIOS_OK)
+        return rc;
+    sqlite3_bind_int64(q, 1, ws_id);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        out->rounds = sqlite3_column_int64(q, 0);
+        out->pure_epsilon = sqlite3_column_double(q, 1);
+        out->min_delta = sqlite3_column_double(q, 2);
+        out->gaussian_rounds = sqlite3_column_int64(q, 3);
+        out->cumulative_epsilon = sqlite3_column_double(q, 4);
+    } else
+        rc = hl_cat_dberr(db, err, "cannot read the privacy ledger");
+    sqlite3_finalize(q);
+    return rc;
+}
+
 int hl_cat_privacy_spent(sqlite3 *db, int64_t ws_id, int norders, HlCatSpent *out,
                          hl_err *err)
 {
@@ -26,6 +50,12 @@ int hl_cat_privacy_spent(sqlite3 *db, int64_t ws_id, int norders, HlCatSpent *ou
     out->rdp = calloc((size_t)(norders > 0 ? norders : 1), sizeof *out->rdp);
     if (!out->rdp)
         return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    if (norders <= 0) {
+        int trc = spent_totals(db, ws_id, out, err);
+        if (trc != HELIOS_OK)
+            hl_cat_spent_clear(out);
+        return trc;
+    }
     sqlite3_stmt *q;
     int rc = hl_cat_prepare(db, "SELECT id, rdp, pure_epsilon, delta, cumulative_epsilon "
                                 "FROM hl_privacy_ledger WHERE ws_id = ?1 ORDER BY id",

@@ -614,12 +614,8 @@ static int node_secagg(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
         return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
     int rc = hl_secagg_client_handle(l->sa, req->blob, req->blob_len, l->sa_x, l->sa_dim,
                                      &resp->blob, &resp->blob_len, err);
-    if (rc != HELIOS_OK && err->msg[0] && strncmp(err->msg, "node '", 6) != 0) {
-        char msg[sizeof err->msg];
-        snprintf(msg, sizeof msg, "%s", err->msg);
-        hl_err_clear(err);
-        hl_err_set(err, rc, -1, "node '%s': %s", node->name, msg);
-    }
+    if (rc != HELIOS_OK && strncmp(err->msg, "node '", 6) != 0)
+        hl_err_prefix(err, 0, "node '%s': ", node->name);
     return rc;
 }
 

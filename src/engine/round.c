@@ -18,6 +18,17 @@ double hl_now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* The online cores, read once: sysconf() reads a file under /sys, and the
+ * thread count is asked for every round. */
+static int cores;
+static pthread_once_t cores_once = PTHREAD_ONCE_INIT;
+
+static void cores_init(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    cores = n >= 1 && n <= 256 ? (int)n : 1;
+}
+
 int hl_round_threads(void)
 {
     const char *env = getenv("HELIOS_THREADS");
@@ -27,8 +38,8 @@ int hl_round_threads(void)
         if (!*end && v >= 1 && v <= 256)
             return (int)v;
     }
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    return cores >= 1 && cores <= 256 ? (int)cores : 1;
+    pthread_once(&cores_once, cores_init);
+    return cores;
 }
 
 static int cmp_double(const void *a, const void *b)

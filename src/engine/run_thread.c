@@ -26,6 +26,7 @@
 #include "json.h"
 #include "rng.h"
 #include "round.h"
+#include "catalog.h"
 #include "ledger.h"
 #include "runs.h"
 #include "secure.h"
@@ -244,6 +245,8 @@ static void check_alerts(HlRun *r, sqlite3 *db, int round, const HlRoundOut *out
 {
     hl_err e1;
     hl_err_clear(&e1);
+    if (hl_cat_count(db, HL_CAT_ALERT, r->ws_id) <= 0)
+        return;                 /* no alert: nothing to read after each round */
     char *ws_opts = NULL;
     if (hl_cat_workspace_options(db, r->ws_id, &ws_opts, &e1) != HELIOS_OK)
         return;

@@ -237,10 +237,8 @@ static int ensure(HlNode *node, hl_err *err)
             hl_err_clear(err);
     }
     if (!r->conn) {
-        char msg[sizeof err->msg];
-        snprintf(msg, sizeof msg, "%s", err->msg);
-        hl_err_clear(err);      /* the first error wins: say it again, with the node */
-        return hl_err_set(err, HELIOS_IO, -1, "node '%s' (%s): %s", node->name, r->endpoint, msg);
+        hl_err_prefix(err, HELIOS_IO, "node '%s' (%s): ", node->name, r->endpoint);
+        return err->code;
     }
     return HELIOS_OK;
 }
@@ -375,11 +373,7 @@ HlNode *hl_remote_node_new(int64_t id, const char *name, const char *endpoint,
     r->timeout = timeout_s > 0 ? timeout_s : 300;
     r->zlevel = zstd_level > 0 ? zstd_level : 0;
     if (!(r->ctx = hl_tls_client_ctx(tls, err))) {
-        char msg[sizeof err->msg];
-        snprintf(msg, sizeof msg, "%s", err->msg);
-        int code = err->code ? err->code : HELIOS_ERROR;
-        hl_err_clear(err);
-        hl_err_set(err, code, -1, "node '%s': %s", name, msg);
+        hl_err_prefix(err, 0, "node '%s': ", name);
         remote_close(node);
         return NULL;
     }

@@ -17,10 +17,10 @@ rounds() {  # the last committed round of model ${1:-m}, 0 before the first (or 
         2>/dev/null | tail -1)
     case $r in ''|*[!0-9]*) echo 0 ;; *) echo "$r" ;; esac
 }
-wait_round() {  # until round >= $1
+wait_round() {  # until model ${2:-m} has round >= $1
     i=0
-    while [ "$(rounds)" -lt "$1" ]; do
-        i=$((i + 1)); [ $i -gt 600 ] && { bad "no round $1 after 60 s"; return 1; }
+    while [ "$(rounds "${2:-m}")" -lt "$1" ]; do
+        i=$((i + 1)); [ $i -gt 600 ] && { bad "${2:-m}: no round $1 after 60 s"; return 1; }
         sleep 0.1
     done
 }
@@ -64,11 +64,7 @@ SQL
 "$shell" -f train2.sql train.db > train2.out 2>&1 &
 coord=$!
 pids="$pids $coord"
-i=0
-while [ "$(rounds m2)" -lt 3 ]; do
-    i=$((i + 1)); [ $i -gt 600 ] && { bad "m2: no round 3 after 60 s"; break; }
-    sleep 0.1
-done
+wait_round 3 m2
 kill -9 "$coord"
 wait "$coord" 2>/dev/null
 pids=$(echo "$pids" | sed "s/ $coord//")
