@@ -91,3 +91,10 @@ char *hl_clock_text(char *buf, int size)
         return NULL;
     return buf;
 }
+
+double hl_now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}

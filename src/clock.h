@@ -24,4 +24,8 @@ int64_t hl_clock_unix_ms(void);
  * or NULL when the clock cannot be read. */
 char *hl_clock_text(char *buf, int size);
 
+/* Monotonic seconds (CLOCK_MONOTONIC), for timing phases and deadlines;
+ * not affected by HELIOS_NOW. */
+double hl_now_seconds(void);
+
 #endif

@@ -148,6 +148,17 @@ typedef struct HlMsg {
                                    (adaptive clipping moves it step by step) */
     double *metrics;            /* EVAL: counts and sums, layout in engine/eval.h */
     int nmetrics;
+    /* local to this process: never on the wire */
+    double deadline;            /* request: the hl_now_seconds() time by which the answer
+                                   must be in (a round's stragglers_timeout); 0: the node's
+                                   own timeout.  A remote node that misses it closes its
+                                   connection (the answer may still be in flight) and fails
+                                   with timed_out set; an in-process node ignores it */
+    int timed_out;              /* response: the exchange failed because the answer did not
+                                   come in time (the node is slow, not gone) */
+    int64_t wire_sent, wire_received;  /* response: bytes the exchange put on and took
+                                   from the network, frame headers included, retries and a
+                                   reconnection's HELLO and SETUP too; 0 in-process */
 } HlMsg;
 
 void hl_msg_clear(HlMsg *m);

@@ -11,13 +11,6 @@
 #include "helios.h"
 #include "secure.h"
 
-double hl_now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* The online cores, read once: sysconf() reads a file under /sys, and the
  * thread count is asked for every round. */
 static int cores;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "agg.h"
+#include "clock.h"
 #include "dp/mech.h"
 #include "err.h"
 #include "node.h"
@@ -98,7 +99,5 @@ int hl_round_threads_for(HlNode *const *nodes, int n);
  * too); returns when all are done. */
 void hl_round_each(int n, int threads, void (*fn)(void *ctx, int i), void *ctx);
 
-/* Monotonic seconds, for timing phases. */
-double hl_now_seconds(void);
 
 #endif
