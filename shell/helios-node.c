@@ -7,15 +7,19 @@
  *
  *   helios-node --db PATH --listen HOST:PORT --cert FILE --key FILE --ca FILE
  *               [--name NAME] [--filter SQL] [--max-connections N]
- *               [--config FILE]
+ *               [--max-bandwidth-mbps X] [--verbose] [--config FILE]
  *
  * A config file holds the same settings as `name = value` lines (# starts
- * a comment); the command line wins.  Log lines go to standard error, one
- * event a line, as key=value pairs.  SIGTERM and SIGINT stop accepting,
+ * a comment; `verbose = true`); the command line wins.  Log lines go to
+ * standard error, one event a line, as key=value pairs; with --verbose
+ * also one line per request and one per answer (event=request,
+ * event=response).  Connections have TCP keepalive (every 60 s) and
+ * TCP_NODELAY.  SIGTERM and SIGINT stop accepting,
  * end the open connections between requests and exit 0; SIGHUP reloads
  * the certificate, key and CA for the connections that follow.
  */
 #include <errno.h>
+#include <float.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -34,7 +38,11 @@
 typedef struct Settings {
     char *db, *listen, *cert, *key, *ca, *name, *filter;
     int max_conn;
+    double max_mbps;            /* 0: no limit of its own */
+    int verbose;                /* -1: not set */
 } Settings;
+
+#define KEEPALIVE_S 60          /* TCP keepalive of every connection */
 
 static volatile sig_atomic_t stop_flag, reload_flag;
 static int wake[2] = {-1, -1};
@@ -82,7 +90,8 @@ static void logf_(const char *level, const char *event, const char *fmt, ...)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: helios-node --db PATH --listen HOST:PORT --cert FILE --key FILE --ca FILE\n"
-               "                   [--name NAME] [--filter SQL] [--max-connections N] [--config FILE]\n"
+               "                   [--name NAME] [--filter SQL] [--max-connections N]\n"
+               "                   [--max-bandwidth-mbps X] [--verbose] [--config FILE]\n"
                "       helios-node --version | --help\n");
 }
 
@@ -107,6 +116,23 @@ static int set(Settings *s, const char *k, const char *v, int override)
             return -2;
         if (override || !s->max_conn)
             s->max_conn = (int)n;
+        return 0;
+    }
+    if (strcmp(k, "max-bandwidth-mbps") == 0 || strcmp(k, "max_bandwidth_mbps") == 0) {
+        char *end;
+        double x = strtod(v, &end);
+        if (end == v || *end || !(x >= 0 && x <= DBL_MAX))
+            return -2;
+        if (override || !s->max_mbps)
+            s->max_mbps = x;
+        return 0;
+    }
+    if (strcmp(k, "verbose") == 0) {
+        int on = strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+        if (!on && strcmp(v, "false") != 0 && strcmp(v, "0") != 0)
+            return -2;
+        if (override || s->verbose < 0)
+            s->verbose = on;
         return 0;
     }
     return -1;
@@ -168,6 +194,39 @@ static pthread_mutex_t conn_mu = PTHREAD_MUTEX_INITIALIZER;
 static Conn *conns;
 static int nconn;
 
+/* The phases' names, as the log says them (engine/node.h's HlMsgType). */
+static const char *phase_name(int phase)
+{
+    static const char *const names[] = { "?", "SCHEMA", "STATS", "SETUP", "TRAIN", "EVAL",
+                                         "SECAGG" };
+    return phase > 0 && phase < (int)(sizeof names / sizeof names[0]) ? names[phase] : "?";
+}
+
+static void on_request(void *arg, int phase, int round, int64_t bytes_in)
+{
+    (void)arg;
+    if (round >= 0)
+        logf_("info", "request", "phase=%s round=%d bytes_in=%lld", phase_name(phase), round,
+              (long long)bytes_in);
+    else
+        logf_("info", "request", "phase=%s bytes_in=%lld", phase_name(phase),
+              (long long)bytes_in);
+}
+
+static void on_response(void *arg, int phase, const char *error, int64_t bytes_out,
+                        double seconds)
+{
+    (void)arg;
+    if (error)
+        logf_("warn", "response", "phase=%s bytes_out=%lld seconds=%.3f error=\"%s\"",
+              phase_name(phase), (long long)bytes_out, seconds, error);
+    else
+        logf_("info", "response", "phase=%s bytes_out=%lld seconds=%.3f", phase_name(phase),
+              (long long)bytes_out, seconds);
+}
+
+static const HlServeHooks verbose_hooks = { NULL, on_request, on_response };
+
 static void *serve(void *arg)
 {
     Conn *c = arg;
@@ -175,7 +234,10 @@ static void *serve(void *arg)
     logf_("info", "connected", "peer=%s", peer ? peer : "?");
     hl_err err;
     hl_err_clear(&err);
-    int rc = hl_node_serve(c->tls, c->s->name, c->s->db, c->s->filter, &stop_flag, &err);
+    HlServeOpts o = { .name = c->s->name, .db_path = c->s->db, .filter = c->s->filter,
+                      .max_bandwidth_mbps = c->s->max_mbps,
+                      .hooks = c->s->verbose > 0 ? &verbose_hooks : NULL };
+    int rc = hl_node_serve(c->tls, &o, &stop_flag, &err);
     if (rc == HELIOS_OK)
         logf_("info", "closed", "peer=%s", peer ? peer : "?");
     else
@@ -214,7 +276,7 @@ static void reap(int all)
 
 int main(int argc, char **argv)
 {
-    Settings s = {0};
+    Settings s = { .verbose = -1 };
     const char *config = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -225,6 +287,10 @@ int main(int argc, char **argv)
         if (strcmp(a, "--version") == 0) {
             printf("helios-node %s\n", helios_version());
             return 0;
+        }
+        if (strcmp(a, "--verbose") == 0) {
+            s.verbose = 1;
+            continue;
         }
         if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
             usage(stderr);
@@ -266,7 +332,8 @@ int main(int argc, char **argv)
         host[strlen(host) - 1] = '\0';
     }
 
-    HlTlsConfig tc = { .cert = s.cert, .key = s.key, .ca = s.ca, .verify = 1 };
+    HlTlsConfig tc = { .cert = s.cert, .key = s.key, .ca = s.ca, .verify = 1,
+                       .keepalive_s = KEEPALIVE_S };
     hl_err err;
     hl_err_clear(&err);
     HlTlsCtx *ctx = hl_tls_server_ctx(&tc, &err);
@@ -292,6 +359,8 @@ int main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     logf_("info", "listening", "name=%s address=%s port=%d db=\"%s\"", s.name, host, bound, s.db);
+    if (s.max_mbps > 0)
+        logf_("info", "pacing", "max_bandwidth_mbps=%g", s.max_mbps);
 
     while (!stop_flag) {
         struct pollfd p[2] = { { lfd, POLLIN, 0 }, { wake[0], POLLIN, 0 } };

@@ -628,18 +628,19 @@ static int insert_nodes(sqlite3 *db, const RunHead *h, const HlCatRound *r, int6
     return rc;
 }
 
-int hl_cat_node_failed(sqlite3 *db, int64_t node_id, const char *why, hl_err *err)
+int hl_cat_node_missed(sqlite3 *db, int64_t node_id, int slow, const char *why, hl_err *err)
 {
     int own = 0;
     sqlite3_stmt *q;
     int rc = hl_cat_txn_begin(db, &own, err);
     if (rc != HELIOS_OK)
         return rc;
-    rc = hl_cat_prepare(db, "UPDATE hl_node SET status = 'failed', last_error = ?2 WHERE id = ?1",
+    rc = hl_cat_prepare(db, "UPDATE hl_node SET status = ?3, last_error = ?2 WHERE id = ?1",
                         &q, err, "cannot change the catalog");
     if (rc == HELIOS_OK) {
         sqlite3_bind_int64(q, 1, node_id);
         sqlite3_bind_text(q, 2, why, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 3, slow ? "slow" : "failed", -1, SQLITE_STATIC);
         rc = hl_cat_step_done(db, q, err, "cannot change the catalog");
     }
     return hl_cat_txn_end(db, own, rc, err);

@@ -193,10 +193,11 @@ typedef struct HlCatRound {
  * params, server_state, rounds_done and updated_at -- one transaction. */
 int hl_cat_round_commit(sqlite3 *db, int64_t run_id, const HlCatRound *r, hl_err *err);
 
-/* A node that did not answer in a round: status 'failed', with why.
- * (hl_cat_round_commit() marks the nodes that answered 'active' and sets
- * their last_seen.) */
-int hl_cat_node_failed(sqlite3 *db, int64_t node_id, const char *why, hl_err *err);
+/* A node that did not answer in a round: status 'slow' (it did not answer
+ * in time: stragglers_timeout or round_timeout) or 'failed' (an error, a
+ * lost connection), with why.  (hl_cat_round_commit() marks the nodes
+ * that answered 'active' and sets their last_seen.) */
+int hl_cat_node_missed(sqlite3 *db, int64_t node_id, int slow, const char *why, hl_err *err);
 
 /* Adds (or replaces) one phase of a committed round, for what can only be
  * measured after the commit (the persist phase). */

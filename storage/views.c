@@ -99,7 +99,7 @@ static const HlView views[] = {
      "last_heartbeat TEXT, connection_status TEXT, failure_reason TEXT",
      0, {{0}},
      "SELECT w.name, n.name, " NODE_OPT("endpoint") ", n.last_seen, "
-     "CASE WHEN n.last_seen IS NULL THEN 'never_connected' "
+     "CASE WHEN n.status = 'slow' THEN 'slow' WHEN n.last_seen IS NULL THEN 'never_connected' "
      "WHEN n.status = 'failed' THEN 'disconnected' ELSE 'connected' END, n.last_error "
      "FROM hl_node n JOIN hl_workspace w ON w.id = n.ws_id ORDER BY w.id, n.id",
      NULL,

@@ -262,9 +262,11 @@ int hl_eng_ask_all(HlRun *r, const HlMsg *req, HlMsg *resp, hl_err *err)
 }
 
 /* A node behind TLS: the node's certificate, private_key and ca_bundle,
- * each defaulting to the workspace's option of the same name. */
+ * each defaulting to the workspace's option of the same name; how frames
+ * travel from the workspace's options (compression, encryption, time-outs,
+ * reconnection, TCP) and the node's (backup_endpoint, max_bandwidth_mbps). */
 static HlNode *open_remote(const HlCatObj *o, const char *endpoint, const char *ws_opts,
-                           hl_err *err)
+                           const char *model_opts, hl_err *err)
 {
     static const char *const names[3] = { "certificate", "private_key", "ca_bundle" };
     char *v[3];
@@ -274,31 +276,84 @@ static HlNode *open_remote(const HlCatObj *o, const char *endpoint, const char *
             v[k] = hl_eng_opt_str(HL_OBJ_WORKSPACE, ws_opts, names[k]);
     }
     char *backup = hl_eng_opt_str(HL_OBJ_NODE, o->options, "backup_endpoint");
-    char *codec = hl_eng_opt_str(HL_OBJ_WORKSPACE, ws_opts, "compression");
-    int zlevel = codec && strcmp(codec, "zstd") == 0
-                 ? (int)hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "compression_level", 3) : 0;
+    char *codec = model_opts ? hl_eng_opt_str(HL_OBJ_MODEL, model_opts, "compression") : NULL;
+    if (!codec)
+        codec = hl_eng_opt_str(HL_OBJ_WORKSPACE, ws_opts, "compression");
+    char *encryption = hl_eng_opt_str(HL_OBJ_WORKSPACE, ws_opts, "encryption");
     HlNode *node = NULL;
-    if (codec && strcmp(codec, "lz4") == 0)
-        hl_err_set(err, HELIOS_NOTIMPL, -1,
-                   "not implemented yet: compression 'lz4' for node '%s'; use 'zstd' or 'none'",
-                   o->name);
-    else if (!v[0] || !v[1] || !v[2])
+    if (!v[0] || !v[1] || !v[2])
         hl_err_set(err, HELIOS_OPTION, -1,
                    "node '%s' is remote (%s) and needs certificate, private_key and ca_bundle (node or workspace options) to connect",
                    o->name, endpoint);
     else {
-        HlTlsConfig tc = { .cert = v[0], .key = v[1], .ca = v[2],
-                           .verify = hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts,
-                                                    "certificate_validation", 1) != 0 };
-        node = hl_remote_node_new(o->id, o->name, endpoint, backup, &tc,
-                                  hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "round_timeout", 600),
-                                  zlevel, err);
+#define WS_NUM(name, dflt) hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, name, dflt)
+        HlRemoteOpts ro = {
+            .backup = backup,
+            .tls = { .cert = v[0], .key = v[1], .ca = v[2],
+                     .verify = WS_NUM("certificate_validation", 1) != 0,
+                     .keepalive_s = (int)WS_NUM("keepalive_interval", 60),
+                     .nagle = WS_NUM("tcp_nodelay", 1) == 0 },
+            .timeout_s = WS_NUM("round_timeout", 600),
+            .codec = codec ? hl_net_codec_parse(codec) : HL_CODEC_NONE,
+            .level = (int)WS_NUM("compression_level", 0),
+            .seal = !encryption || strcasecmp(encryption, "none") != 0,
+            .max_bandwidth_mbps = hl_eng_opt_num(HL_OBJ_NODE, o->options, "max_bandwidth_mbps", 0),
+            .auto_reconnect = WS_NUM("auto_reconnect", 0) != 0,
+            .reconnect_interval = WS_NUM("reconnect_interval", 10),
+        };
+#undef WS_NUM
+        if (ro.codec < 0)       /* the option's check knows every codec */
+            ro.codec = HL_CODEC_NONE;
+        node = hl_remote_node_new(o->id, o->name, endpoint, &ro, err);
     }
     for (int k = 0; k < 3; k++)
         free(v[k]);
     free(backup);
     free(codec);
+    free(encryption);
     return node;
+}
+
+/* The model's update codec (quantization: the model's, else the
+ * workspace's; gradient_sparsification) into the train_config. */
+static int set_codec(HlRun *r, const char *ws_opts, const char *opts, hl_err *err)
+{
+    int bits = (int)hl_eng_opt_num(HL_OBJ_MODEL, opts, "quantization",
+                                   hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "quantization", 32));
+    double sparsity = hl_eng_opt_num(HL_OBJ_MODEL, opts, "gradient_sparsification", 0);
+    if (bits >= 32 && !(sparsity > 0))
+        return HELIOS_OK;
+    if (hl_eng_opt_num(HL_OBJ_MODEL, opts, "secure_aggregation", 0) != 0)
+        return hl_err_set(err, HELIOS_OPTION, -1,
+                          "quantization and gradient_sparsification compress a node's update, and with secure_aggregation it travels masked, in 32-bit fixed point; set quantization = 32 and gradient_sparsification = 0, or turn secure_aggregation off");
+    if (r->dp.mechanism != HL_DP_NONE && r->dp.level == HL_DP_NODE)
+        return hl_err_set(err, HELIOS_OPTION, -1,
+                          "quantization and gradient_sparsification would move a node's clipped update off its clipping bound, which node-level differential privacy relies on; use dp_level = 'record', or quantization = 32 and gradient_sparsification = 0");
+    return hl_plan_train_codec(&r->train_config, bits, sparsity, err);
+}
+
+/* The workspace's round options: time-outs, batched and asynchronous
+ * aggregation, checked against the model's aggregation. */
+static int read_rounds(HlRun *r, const char *ws_opts, hl_err *err)
+{
+    double straggle = hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "stragglers_timeout", 0);
+    r->timeout = straggle > 0 ? straggle
+                              : hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "round_timeout", 600);
+    r->batch = (int)hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "aggregation_batch_size", 0);
+    if (hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "batch_communication", 0) != 0)
+        return hl_err_set(err, HELIOS_NOTIMPL, -1,
+                          "not implemented yet: batch_communication; set it to false (each request of a round is one frame already)");
+    if (hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "async_aggregation", 0) != 0)
+        return hl_err_set(err, HELIOS_NOTIMPL, -1,
+                          "not implemented yet: async_aggregation (FedBuff); set it to false");
+    if (r->batch > 0 && (!r->agg->sums || r->agg->per_step))
+        return hl_err_set(err, HELIOS_OPTION, -1,
+                          "aggregation_batch_size folds the updates into a running sum as they arrive, and aggregation '%s' needs them all at once; use fedavg, fedprox, fedadam, fedyogi or fedadagrad, or unset aggregation_batch_size",
+                          r->agg->name);
+    if (r->batch > 0 && r->tp.secure)
+        return hl_err_set(err, HELIOS_OPTION, -1,
+                          "aggregation_batch_size does not apply with secure_aggregation: the coordinator never holds the nodes' updates, only their masked sum; unset one of them");
+    return HELIOS_OK;
 }
 
 int hl_eng_open_nodes(HlRun *r, sqlite3 *db, int64_t ws_id, hl_err *err)
@@ -323,7 +378,7 @@ int hl_eng_open_nodes(HlRun *r, sqlite3 *db, int64_t ws_id, hl_err *err)
         char *database = hl_eng_opt_str(HL_OBJ_NODE, v[i].options, "database");
         char *filter = hl_eng_opt_str(HL_OBJ_NODE, v[i].options, "data_filter");
         if (endpoint && strcasecmp(endpoint, "local") != 0) {
-            r->nodes[i] = open_remote(&v[i], endpoint, ws_opts, err);
+            r->nodes[i] = open_remote(&v[i], endpoint, ws_opts, r->model_opts, err);
             if (!r->nodes[i])
                 rc = err->code ? err->code : HELIOS_NOMEM;
             else
@@ -641,14 +696,16 @@ int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mod
         && r->agg->per_step)
         rc = hl_err_set(err, HELIOS_OPTION, -1,
                         "node-level differential privacy bounds each node's update by clipping it, and fednova rescales the updates afterwards, which would undo the bound; use fedavg, fedprox, fedadam, fedyogi or fedadagrad");
+    r->model_opts = opts;
     if (rc == HELIOS_OK)
         rc = hl_eng_open_nodes(r, db, ws_id, err);
+    r->model_opts = NULL;
     if (rc == HELIOS_OK && r->nnodes < r->min_nodes)
         rc = hl_err_set(err, HELIOS_ERROR, -1,
                         "training needs at least %d nodes (the workspace's min_nodes) and %d %s registered",
                         r->min_nodes, r->nnodes, r->nnodes == 1 ? "is" : "are");
-    if (rc == HELIOS_OK && !from)
-        rc = prepare_data(r, opts, &enc, &plan_json, err);
+    if (rc == HELIOS_OK && !from && (rc = prepare_data(r, opts, &enc, &plan_json, err)) == HELIOS_OK)
+        rc = set_codec(r, ws_opts, opts, err);
     else if (rc == HELIOS_OK) {
         /* Going on: the plan and spec of the run, not new ones, so that the
          * nodes encode exactly as before. */
@@ -663,6 +720,8 @@ int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mod
         rc = start_privacy(r, db, from, note, notesz, err);
     if (rc == HELIOS_OK && r->tp.secure)
         rc = start_secure(r, err);
+    if (rc == HELIOS_OK)
+        rc = read_rounds(r, ws_opts, err);
     if (rc == HELIOS_OK) {
         r->p = r->tp.nparams;
         r->nstate = r->agg->state_size(r->p);

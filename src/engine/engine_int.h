@@ -50,6 +50,13 @@ typedef struct HlRun {
     double dp_expected;         /* node level: expected nodes a round */
     int sa_threshold;           /* secure aggregation: the threshold option (0: default) */
     double weight_scale;        /* secure aggregation: 1 / the most rows of a node */
+    double timeout;             /* seconds a node has to answer TRAIN: stragglers_timeout,
+                                   else round_timeout */
+    int batch;                  /* aggregation_batch_size (0: unset) */
+    const char *model_opts;     /* while the nodes are opened: the model's options
+                                   (its compression overrides the workspace's); NULL */
+    int64_t eval_sent, eval_received;  /* bytes of the EVAL exchanges so far (as
+                                   HlRoundOut counts a round's) */
     atomic_int stop;
     int done;
     char outcome[256];          /* how it ended, for hl_engine_wait() */

@@ -36,6 +36,10 @@ typedef struct Local {
     HlSecAggClient *sa;
     double *sa_x;
     int sa_dim;
+    /* a compressed update's error feedback (update_codec.h): what earlier
+     * rounds did not deliver; from SETUP (a new run) on */
+    double *ef;
+    int ef_p;
 } Local;
 
 /* ---- the connection and its queries ----------------------------------------- */
@@ -385,7 +389,9 @@ static void local_drop_rows(Local *l)
 {
     free(l->x);
     free(l->y);
-    l->x = l->y = NULL;
+    free(l->ef);
+    l->x = l->y = l->ef = NULL;
+    l->ef_p = 0;
     l->n = l->ntrain = l->d = 0;
     l->ready = 0;
 }
@@ -619,6 +625,44 @@ static int node_secagg(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
     return rc;
 }
 
+/* A compressed update: params - global coded (update_codec.h) in place of
+ * params, with this node's error feedback; the rounding draws from the
+ * (seed, round, node, QUANT) stream, so a remote node codes exactly as an
+ * in-process one. */
+static int code_update(HlNode *node, const HlTrainPlan *tp, const HlMsg *req, HlMsg *resp,
+                       hl_err *err)
+{
+    Local *l = node->impl;
+    int p = tp->nparams;
+    if (l->ef_p != p) {
+        free(l->ef);
+        l->ef_p = 0;
+        if (!(l->ef = calloc((size_t)(p ? p : 1), sizeof *l->ef)))
+            return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+        l->ef_p = p;
+    }
+    for (int j = 0; j < p; j++)
+        resp->params[j] -= req->params[j];
+    HlRng qr;
+    hl_rng_seed(&qr, req->seed, (uint64_t)req->round, (uint64_t)node->id, HL_RNG_QUANT);
+    HlUpdateCode c;
+    int rc = hl_update_encode(resp->params, p, &tp->codec, l->ef, &qr, &c, err);
+    if (rc == HELIOS_OK)
+        rc = hl_update_code_pack(&c, &resp->update_idx, &resp->update_idx_len,
+                                 &resp->update_values, &resp->update_values_len, err);
+    if (rc == HELIOS_OK) {
+        resp->update_bits = c.bits;
+        resp->update_p = p;
+        resp->update_scale = c.scale;
+        free(resp->params);
+        resp->params = NULL;
+        resp->nparams = 0;
+    } else
+        hl_err_prefix(err, 0, "node '%s': ", node->name);
+    hl_update_code_clear(&c);
+    return rc;
+}
+
 static int node_train(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
 {
     const Local *l = node->impl;
@@ -634,8 +678,11 @@ static int node_train(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
     memcpy(resp->params, req->params, (size_t)tp.nparams * sizeof *resp->params);
     resp->nparams = tp.nparams;
     resp->rows_train = l->ntrain;
-    if (l->ntrain == 0)     /* nothing to learn from: the global model, weight 0 */
+    if (l->ntrain == 0) {   /* nothing to learn from: the global model, weight 0 */
+        if (tp.compress && !tp.secure)
+            return code_update(node, &tp, req, resp, err);
         return tp.secure ? keep_update(node, &tp, req, resp, err) : HELIOS_OK;
+    }
     ds = (HlDataset){ .n = l->ntrain, .d = l->d, .x = l->x, .y = l->y };
     uint64_t seed = req->seed;
     if (tp.dp_level) {
@@ -668,6 +715,8 @@ static int node_train(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
     resp->loss_before = res.loss_before;
     resp->loss_after = res.loss_after;
     resp->steps = res.steps;
+    if (tp.compress && !tp.secure)
+        return code_update(node, &tp, req, resp, err);
     return tp.secure ? keep_update(node, &tp, req, resp, err) : HELIOS_OK;
 }
 

@@ -33,5 +33,7 @@ void hl_msg_clear(HlMsg *m)
     free(m->vocab);
     free(m->metrics);
     free(m->blob);
+    free(m->update_idx);
+    free(m->update_values);
     memset(m, 0, sizeof *m);
 }

@@ -148,6 +148,15 @@ typedef struct HlMsg {
                                    (adaptive clipping moves it step by step) */
     double *metrics;            /* EVAL: counts and sums, layout in engine/eval.h */
     int nmetrics;
+    /* TRAIN response with a compressed update (engine/update_codec.h, the
+     * train_config's update_bits / update_sparsity): params is absent and
+     * these carry params - request params, coded.  update_bits 0: none. */
+    int update_bits, update_p;
+    double update_scale;
+    uint8_t *update_idx;        /* uint32 LE indices, ascending (NULL: dense) */
+    size_t update_idx_len;
+    uint8_t *update_values;     /* int8 / int16 LE, or LE doubles (bits 32) */
+    size_t update_values_len;
     /* local to this process: never on the wire */
     double deadline;            /* request: the hl_now_seconds() time by which the answer
                                    must be in (a round's stragglers_timeout); 0: the node's

@@ -625,6 +625,37 @@ int hl_plan_train_parse(const char *json, HlTrainPlan *tp, hl_err *err)
             }
         }
     }
+    if (rc == HELIOS_OK) {
+        const HlJsonValue *bits = member(&o, "update_bits", HL_JSON_INT);
+        const HlJsonValue *sp = member(&o, "update_sparsity", HL_JSON_REAL);
+        if (bits || sp) {
+            if (!bits || !sp || (bits->i != 8 && bits->i != 16 && bits->i != 32)
+                || !(sp->r >= 0 && sp->r < 1))
+                rc = hl_err_set(err, HELIOS_ERROR, -1,
+                                "train_config: malformed update_bits / update_sparsity");
+            else {
+                tp->compress = 1;
+                tp->codec.bits = (int)bits->i;
+                tp->codec.sparsity = sp->r;
+            }
+        }
+    }
     hl_json_object_clear(&o);
     return rc;
+}
+
+int hl_plan_train_codec(char **config, int bits, double sparsity, hl_err *err)
+{
+    if (bits >= 32 && !(sparsity > 0))
+        return HELIOS_OK;
+    size_t n = strlen(*config);
+    char *s = malloc(n + 80);
+    if (!s)
+        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    /* the object's closing brace, then the two members */
+    memcpy(s, *config, n - 1);
+    snprintf(s + n - 1, 80, ",\"update_bits\":%d,\"update_sparsity\":%.17g}", bits, sparsity);
+    free(*config);
+    *config = s;
+    return HELIOS_OK;
 }

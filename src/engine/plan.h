@@ -67,6 +67,7 @@
 #include "model.h"
 #include "node.h"
 #include "train.h"
+#include "update_codec.h"
 
 /* The agreed kind of each of the ncolumns columns from n SCHEMA responses
  * (kinds and nonnull of each, nvocab = ncolumns).  HELIOS_OK or an error
@@ -108,9 +109,19 @@ typedef struct HlTrainPlan {
      * sends it masked (engine/secure.h). */
     int secure;
     double secagg_range;
+    /* A compressed update ("update_bits": 8 | 16 | 32, "update_sparsity":
+     * s in [0, 1), both or neither; engine/update_codec.h): the node sends
+     * its update coded, with error feedback across rounds.  compress 0:
+     * the parameters as they are. */
+    int compress;
+    HlUpdateCodec codec;
 } HlTrainPlan;
 
 int hl_plan_train_parse(const char *json, HlTrainPlan *tp, hl_err *err);
+
+/* Adds the update codec to a train_config (*config is replaced) when bits
+ * < 32 or sparsity > 0; else leaves it alone. */
+int hl_plan_train_codec(char **config, int bits, double sparsity, hl_err *err);
 
 /* ---- the numerics, exposed for tests ---- */
 

@@ -10,6 +10,7 @@
 
 #include "helios.h"
 #include "secure.h"
+#include "update_codec.h"
 
 /* The online cores, read once: sysconf() reads a file under /sys, and the
  * thread count is asked for every round. */
@@ -140,7 +141,67 @@ typedef struct Work {
     HlRoundOut *out;
     HlMsg *resp;                /* n responses */
     atomic_int next;
+    double deadline;            /* of TRAIN answers (0: none) */
+    /* aggregation_batch_size: updates wait in buf (indices into resp) and
+     * are folded k at a time into acc, the running sum of w (x - global),
+     * with wsum the sum of the weights; all under mu. */
+    pthread_mutex_t mu;
+    int *buf, nbuf;
+    double *acc, wsum;
+    int held, held_peak;
 } Work;
+
+/* The weight of node i's update in the mean. */
+static double weight_of(const HlRoundIn *in, const HlRoundNode *rn)
+{
+    return in->weighted && !in->dp ? (double)(rn->rows > 0 ? rn->rows : 0) : 1.0;
+}
+
+/* Folds the waiting updates into the running sum and frees them (under
+ * w->mu). */
+static void fold(Work *w)
+{
+    const HlRoundIn *in = w->in;
+    for (int b = 0; b < w->nbuf; b++) {
+        int i = w->buf[b];
+        double wt = weight_of(in, &w->out->node[i]);
+        const double *x = w->resp[i].params;
+        for (int j = 0; j < in->p; j++)
+            w->acc[j] += wt * (x[j] - in->global[j]);
+        w->wsum += wt;
+        free(w->resp[i].params);
+        w->resp[i].params = NULL;
+        w->held--;
+    }
+    w->nbuf = 0;
+}
+
+/* A compressed update (engine/update_codec.h) as the node's parameters:
+ * global + the decoded update.  The code is a peer's: checked whole. */
+static int expand_update(const HlRoundIn *in, const HlNode *node, HlMsg *resp, hl_err *err)
+{
+    HlUpdateCode c;
+    int rc = hl_update_code_unpack(resp->update_p, resp->update_bits, resp->update_scale,
+                                   resp->update_idx, resp->update_idx_len, resp->update_values,
+                                   resp->update_values_len, &c, err);
+    double *x = NULL;
+    if (rc == HELIOS_OK && !(x = malloc(sizeof *x * (size_t)(in->p ? in->p : 1))))
+        rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    if (rc == HELIOS_OK)
+        rc = hl_update_decode(&c, in->p, x, err);
+    hl_update_code_clear(&c);
+    if (rc != HELIOS_OK) {
+        free(x);
+        hl_err_prefix(err, 0, "node '%s' sent a bad update: ", node->name);
+        return err->code;
+    }
+    for (int j = 0; j < in->p; j++)
+        x[j] += in->global[j];
+    free(resp->params);
+    resp->params = x;
+    resp->nparams = in->p;
+    return HELIOS_OK;
+}
 
 static void train_one(Work *w, int i)
 {
@@ -159,21 +220,48 @@ static void train_one(Work *w, int i)
     req.dp_shares = in->dp_shares;
     req.dp_noise = in->dp_noise;
     req.dp_count_noise = in->dp_count_noise;
+    req.deadline = w->deadline;
     hl_err_clear(&rn->err);
     double t0 = hl_now_seconds();
     HlNode *node = in->nodes[i];
-    int rc = node->ops->exchange(node, &req, &w->resp[i], &rn->err);
+    HlMsg *resp = &w->resp[i];
+    int rc = node->ops->exchange(node, &req, resp, &rn->err);
     rn->seconds = hl_now_seconds() - t0;
-    if (rc == HELIOS_OK && !in->sa && w->resp[i].nparams != in->p)
+    if (strcmp(node->ops->kind, "local") == 0) {
+        rn->bytes_sent = in->payload_bytes;
+        rn->bytes_received = rc != HELIOS_OK ? 0
+                             : resp->update_bits ? (int64_t)(resp->update_idx_len
+                                                             + resp->update_values_len)
+                                                   + (resp->update_bits < 32 ? 8 : 0)
+                             : (int64_t)resp->nparams * 8;
+    } else {
+        rn->bytes_sent = resp->wire_sent;
+        rn->bytes_received = resp->wire_received;
+    }
+    rn->slow = rc != HELIOS_OK && resp->timed_out;
+    if (rc == HELIOS_OK && resp->update_bits && !in->sa)
+        rc = expand_update(in, node, resp, &rn->err);
+    if (rc == HELIOS_OK && !in->sa && resp->nparams != in->p)
         rc = hl_err_set(&rn->err, HELIOS_ERROR, -1,
                         "node '%s' sent %d parameters, expected %d", node->name,
-                        w->resp[i].nparams, in->p);
+                        resp->nparams, in->p);
     rn->ok = rc == HELIOS_OK;
     if (rn->ok) {
-        rn->rows = w->resp[i].rows_train;
-        rn->loss_before = w->resp[i].loss_before;
-        rn->loss_after = w->resp[i].loss_after;
+        rn->rows = resp->rows_train;
+        rn->loss_before = resp->loss_before;
+        rn->loss_after = resp->loss_after;
     }
+    pthread_mutex_lock(&w->mu);
+    if (rn->ok && !in->sa && resp->params) {
+        if (++w->held > w->held_peak)
+            w->held_peak = w->held;
+        if (in->batch > 0) {
+            w->buf[w->nbuf++] = i;
+            if (w->nbuf >= in->batch)
+                fold(w);
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
 }
 
 static void *worker(void *arg)
@@ -201,43 +289,75 @@ static void train_all(Work *w)
         pthread_join(tid[k], NULL);
 }
 
+/* The round's loss (rows-weighted mean of loss_before) and the variance
+ * between nodes, over the nodes whose update is in the aggregate (after
+ * secure aggregation, which may drop some). */
+static void node_losses(const HlRoundIn *in, HlRoundOut *out)
+{
+    int m = 0;
+    int64_t rows = 0;
+    double lsum = 0, mean = 0, var = 0;
+    for (int i = 0; i < in->n; i++)
+        if (out->node[i].ok) {
+            m++;
+            rows += out->node[i].rows;
+            lsum += out->node[i].loss_before * (double)out->node[i].rows;
+            mean += out->node[i].loss_before;
+        }
+    mean = m ? mean / m : 0;
+    for (int i = 0; i < in->n; i++)
+        if (out->node[i].ok)
+            var += (out->node[i].loss_before - mean) * (out->node[i].loss_before - mean) / m;
+    out->loss = rows > 0 ? lsum / (double)rows : 0;
+    out->node_variance = var;
+}
+
 int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err)
 {
     Work w = { .in = in, .out = out };
     atomic_init(&w.next, 0);
-    w.resp = calloc((size_t)(in->n ? in->n : 1), sizeof *w.resp);
-    const double **models = calloc((size_t)(in->n ? in->n : 1), sizeof *models);
-    double *weights = calloc((size_t)(in->n ? in->n : 1), sizeof *weights);
+    pthread_mutex_init(&w.mu, NULL);
+    size_t n1 = (size_t)(in->n ? in->n : 1), p1 = (size_t)(in->p ? in->p : 1);
+    w.resp = calloc(n1, sizeof *w.resp);
+    const double **models = calloc(n1, sizeof *models);
+    double *weights = calloc(n1, sizeof *weights);
+    double *single = NULL, *noisy = NULL;   /* the one model the aggregator gets
+                                               (secure, DP, batched) */
     int rc = HELIOS_OK;
-    if (!w.resp || !models || !weights) {
+    if (!w.resp || !models || !weights
+        || (in->batch > 0 && (!(w.buf = malloc(sizeof *w.buf * (size_t)in->batch))
+                              || !(w.acc = calloc(p1, sizeof *w.acc))))) {
         rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
         goto done;
     }
     double t0 = hl_now_seconds();
+    w.deadline = in->timeout > 0 ? t0 + in->timeout : 0;
     train_all(&w);
+    if (in->batch > 0)
+        fold(&w);
     out->train_seconds = hl_now_seconds() - t0;
+    out->held_peak = w.held_peak;
 
     /* Collect in node order: the aggregate does not depend on timing. */
     int m = 0, first_bad = -1;
     int64_t rows = 0;
-    double lsum = 0;
+    out->bytes_sent = out->bytes_received = 0;
     for (int i = 0; i < in->n; i++) {
         const HlRoundNode *rn = &out->node[i];
+        out->bytes_sent += rn->bytes_sent;
+        out->bytes_received += rn->bytes_received;
         if (!rn->ok) {
             if (first_bad < 0)
                 first_bad = i;
             continue;
         }
         models[m] = w.resp[i].params;
-        weights[m] = in->weighted ? (double)(rn->rows > 0 ? rn->rows : 0) : 1.0;
+        weights[m] = weight_of(in, rn);
         rows += rn->rows;
-        lsum += rn->loss_before * (double)rn->rows;
         m++;
     }
     out->participated = m;
     out->dropped = in->n - m;
-    out->bytes_sent = (int64_t)in->n * in->p * 8;
-    out->bytes_received = (int64_t)m * in->p * 8;
     if (m < in->min_nodes || m == 0) {
         if (first_bad >= 0)
             rc = hl_err_set(err, HELIOS_ERROR, -1,
@@ -271,18 +391,7 @@ int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err)
         for (int k = 0; k < m; k++)
             weights[k] = 1.0;
     }
-    out->loss = rows > 0 ? lsum / (double)rows : 0;
-    double mean = 0, var = 0;
-    for (int i = 0; i < in->n; i++)
-        if (out->node[i].ok)
-            mean += out->node[i].loss_before / m;
-    for (int i = 0; i < in->n; i++)
-        if (out->node[i].ok)
-            var += (out->node[i].loss_before - mean) * (out->node[i].loss_before - mean) / m;
-    out->node_variance = var;
-
     t0 = hl_now_seconds();
-    double *single = NULL;      /* the one model the aggregator gets (secure, DP) */
     if (in->sa) {
         rc = secure_mean(in, out, &single, err);
         if (rc != HELIOS_OK)
@@ -291,6 +400,7 @@ int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err)
         weights[0] = 1.0;
         m = 1;
     }
+    node_losses(in, out);
     if (in->agg->per_step && !in->sa) {
         /* FedNova: each update rescaled to the mean number of steps. */
         double *steps = malloc(sizeof *steps * (size_t)m);
@@ -310,7 +420,6 @@ int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err)
         free(steps);
         free(mut);
     }
-    double *noisy = NULL;
     if (in->dp && !in->sa) {
         /* DP-FedAvg: the noised sum of the clipped updates over the
          * expected number of nodes, as one model. */
@@ -319,7 +428,9 @@ int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err)
             goto done;
         }
         out->dp_report_sum = 0;
-        for (int k = 0; k < m; k++)
+        if (in->batch > 0)
+            memcpy(noisy, w.acc, sizeof *noisy * (size_t)in->p);
+        for (int k = 0; in->batch <= 0 && k < m; k++)
             for (int j = 0; j < in->p; j++)
                 noisy[j] += models[k][j] - in->global[j];
         for (int i = 0; i < in->n; i++)
@@ -333,10 +444,23 @@ int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err)
         weights[0] = 1.0;
         m = 1;
     }
+    if (in->batch > 0 && !in->dp && !in->sa) {
+        /* the running sum's mean, as one model */
+        if (!(w.wsum > 0) || !(single = malloc(sizeof *single * p1))) {
+            rc = w.wsum > 0 ? hl_err_set(err, HELIOS_NOMEM, -1, "out of memory")
+                            : hl_err_set(err, HELIOS_ERROR, -1,
+                                         "round %d: the nodes' updates summed no weight",
+                                         in->round);
+            goto done;
+        }
+        for (int j = 0; j < in->p; j++)
+            single[j] = in->global[j] + w.acc[j] / w.wsum;
+        models[0] = single;
+        weights[0] = 1.0;
+        m = 1;
+    }
     int arc = in->agg->aggregate(in->aggcfg, in->global, models, weights, m, in->p,
                                  in->agg_state, out->global);
-    free(noisy);
-    free(single);
     out->aggregate_seconds = hl_now_seconds() - t0;
     if (arc == -2)
         rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
@@ -348,6 +472,11 @@ done:
     for (int i = 0; w.resp && i < in->n; i++)
         hl_msg_clear(&w.resp[i]);
     free(w.resp);
+    free(w.buf);
+    free(w.acc);
+    free(single);
+    free(noisy);
+    pthread_mutex_destroy(&w.mu);
     free(models);
     free(weights);
     return rc;

@@ -58,6 +58,18 @@ typedef struct HlRoundIn {
     double weight_scale;        /* the nodes' weight: rows x this (0: 1 each) */
     int dp_shares;              /* node-level DP: noise shares (the threshold) */
     double dp_noise, dp_count_noise;
+    double timeout;             /* seconds a node has to answer TRAIN (stragglers_timeout,
+                                   else round_timeout); 0: none.  A remote node that misses
+                                   it is dropped from the round as slow; in-process nodes
+                                   are not timed */
+    int batch;                  /* aggregation_batch_size: > 0 folds the updates into a
+                                   running sum k at a time as they arrive (the aggregator
+                                   must sum: agg->sums && !agg->per_step), so the updates
+                                   held at once are at most k plus those in flight.  The
+                                   sum's order is then the arrival order: results can
+                                   differ from run to run in the last bits */
+    int64_t payload_bytes;      /* bytes of the parameters of one TRAIN request, counted
+                                   for an in-process node (remote ones count the wire's) */
 } HlRoundIn;
 
 typedef struct HlRoundNode {
@@ -65,6 +77,8 @@ typedef struct HlRoundNode {
     int64_t rows;
     double loss_before, loss_after;
     double seconds;
+    int slow;                   /* !ok because it did not answer in time */
+    int64_t bytes_sent, bytes_received;  /* this node's traffic in the round */
     hl_err err;                 /* when !ok */
 } HlRoundNode;
 
@@ -77,7 +91,11 @@ typedef struct HlRoundOut {
     double node_variance;       /* variance of the nodes' loss_before */
     double train_seconds;       /* wall time of the parallel local training */
     double aggregate_seconds;
-    int64_t bytes_sent, bytes_received;  /* parameter payloads, 8 bytes a value */
+    int64_t bytes_sent, bytes_received;  /* remote nodes: bytes on the wire (frames, sealed
+                                   and compressed); in-process nodes: the payloads a
+                                   remote node would have carried (8 bytes a parameter,
+                                   or the update codec's size) */
+    int64_t held_peak;          /* most node updates held at once by the coordinator */
     double dp_report_sum;       /* node-level DP: the sum of the nodes' dp_report */
     double dp_clip;             /* record-level DP: the median of the clips the nodes
                                    ended with (0: none reported) */

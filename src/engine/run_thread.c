@@ -106,6 +106,7 @@ static int eval_node(HlRun *r, const double *params, int i, HlMsg *resp)
     req.params = (double *)params;
     req.nparams = r->p;
     req.eval_split = r->has_valid ? 1 : 0;
+    req.deadline = r->timeout > 0 ? hl_now_seconds() + r->timeout : 0;
     hl_err e1;
     hl_err_clear(&e1);
     return r->nodes[i]->ops->exchange(r->nodes[i], &req, resp, &e1) == HELIOS_OK;
@@ -122,6 +123,19 @@ static void eval_one(void *arg, int i)
 {
     EvalJob *j = arg;
     j->ok[i] = eval_node(j->r, j->params, i, &j->resp[i]);
+}
+
+/* The bytes of node i's EVAL exchange (counted as HlRoundOut counts a
+ * round's). */
+static void count_eval(HlRun *r, int i, const HlMsg *resp)
+{
+    if (strcmp(r->nodes[i]->ops->kind, "local") == 0) {
+        r->eval_sent += (int64_t)r->p * 8;
+        r->eval_received += (int64_t)resp->nmetrics * 8;
+    } else {
+        r->eval_sent += resp->wire_sent;
+        r->eval_received += resp->wire_received;
+    }
 }
 
 /* The nodes evaluate one after the other, or, when some are remote (their
@@ -148,6 +162,7 @@ static int evaluate(HlRun *r, const double *params, HlEvalSummary *sum, hl_err *
         for (int i = 0; i < r->nnodes; i++) {
             if (ok[i] && resp[i].nmetrics == size)
                 hl_eval_merge(acc, resp[i].metrics, size);
+            count_eval(r, i, &resp[i]);
             hl_msg_clear(&resp[i]);
         }
         free(resp);
@@ -159,6 +174,7 @@ static int evaluate(HlRun *r, const double *params, HlEvalSummary *sum, hl_err *
             int ok = eval_node(r, params, i, &resp);
             if (ok && resp.nmetrics == size)
                 hl_eval_merge(acc, resp.metrics, size);
+            count_eval(r, i, &resp);
             hl_msg_clear(&resp);
         }
     }
@@ -222,7 +238,7 @@ static int commit_round(HlRun *r, sqlite3 *db, int round, HlNode **pick, int m,
         if (!out->node[i].ok && pick[i]->id > 0) {
             hl_err e1;
             hl_err_clear(&e1);
-            hl_cat_node_failed(db, pick[i]->id, out->node[i].err.msg, &e1);
+            hl_cat_node_missed(db, pick[i]->id, out->node[i].slow, out->node[i].err.msg, &e1);
         }
     /* A shared in-memory catalog answers "locked" instead of waiting. */
     int rc;
@@ -381,6 +397,8 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
             .dp_shares = sa && dp_noise > 0 ? shares : 0,
             .dp_noise = dp_noise,
             .dp_count_noise = sa && r->dp.adaptive ? r->clip.count_stddev : 0,
+            .timeout = r->timeout, .batch = r->batch,
+            .payload_bytes = (int64_t)r->p * 8,
         };
         HlRoundOut out = { .global = next, .node = rn };
         if (hl_round_run(&in, &out, err) != HELIOS_OK) {
@@ -395,6 +413,7 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
         double c1 = cpu_seconds();
         memcpy(r->params, next, sizeof *next * (size_t)r->p);
         double acc = NAN, vloss = NAN, te = hl_now_seconds();
+        int64_t es0 = r->eval_sent, er0 = r->eval_received;
         int final = round == r->rounds;
         if (final || (r->val_freq > 0 && round % r->val_freq == 0)) {
             HlEvalSummary s;
@@ -409,7 +428,8 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
             {HL_CAT_PHASE_LOCAL_TRAINING, out.train_seconds, c1 - c0, peak_memory(),
              out.bytes_sent, out.bytes_received},
             {HL_CAT_PHASE_AGGREGATION, out.aggregate_seconds, 0, peak_memory(), 0, 0},
-            {HL_CAT_PHASE_EVALUATION, eval_s, c2 - c1, peak_memory(), 0, 0},
+            {HL_CAT_PHASE_EVALUATION, eval_s, c2 - c1, peak_memory(), r->eval_sent - es0,
+             r->eval_received - er0},
         };
         double seconds = hl_now_seconds() - t0;
         if (commit_round(r, db, round, pick, m, &out, acc, seconds, spent, ph, 3, err)

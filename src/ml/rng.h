@@ -20,7 +20,8 @@ typedef enum HlRngPurpose {
     HL_RNG_SPLIT,           /* validation hold-out of a node's rows */
     HL_RNG_PARTITION,       /* REGISTER FEDERATED NODES ... PARTITION BY */
     HL_RNG_NOISE,           /* differential privacy noise */
-    HL_RNG_MASK             /* secure aggregation masks */
+    HL_RNG_MASK,            /* secure aggregation masks */
+    HL_RNG_QUANT            /* stochastic rounding of a node's update */
 } HlRngPurpose;
 
 typedef struct HlRng {

@@ -1,99 +1,22 @@
 /* remote.c - the node interface over TLS: the coordinator's remote node and
- * helios-node's serving of one connection; see remote.h. */
+ * helios-node's serving of one connection; see remote.h.  Frames go
+ * through a session (frame_io.h). */
 #include "remote.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zstd.h>
 
+#include "clock.h"
 #include "helios.h"
 #include "local_node.h"
 
-/* ---- frames -------------------------------------------------------------------- */
-
-int hl_net_send(HlTlsConn *c, int type, const uint8_t *body, size_t len, double timeout_s,
-                hl_err *err)
-{
-    return hl_net_send_z(c, type, body, len, 0, timeout_s, err);
-}
-
-int hl_net_send_z(HlTlsConn *c, int type, const uint8_t *body, size_t len, int zstd_level,
-                  double timeout_s, hl_err *err)
-{
-    uint8_t hdr[HL_WIRE_HEADER];
-    uint16_t flags = 0;
-    uint8_t *z = NULL;
-    if (zstd_level > 0 && len >= 256 && (type == HL_FRAME_REQUEST || type == HL_FRAME_RESPONSE)) {
-        size_t bound = ZSTD_compressBound(len);
-        if ((z = malloc(bound))) {
-            size_t zn = ZSTD_compress(z, bound, body, len, zstd_level);
-            if (!ZSTD_isError(zn) && zn < len) {
-                body = z;
-                len = zn;
-                flags = HL_WIRE_F_ZSTD;
-            }
-        }
-    }
-    HlFrameHeader h = { .version = HL_WIRE_VERSION, .type = (uint8_t)type, .flags = flags,
-                        .length = (uint32_t)len };
-    int rc = len > hl_wire_max_length(type)
-             ? hl_err_set(err, HELIOS_ERROR, -1, "a %s frame of %zu bytes is over its limit",
-                          hl_wire_frame_name(type), len)
-             : HELIOS_OK;
-    if (rc == HELIOS_OK) {
-        hl_wire_header_write(hdr, &h);
-        rc = hl_tls_write(c, hdr, sizeof hdr, timeout_s, err);
-    }
-    if (rc == HELIOS_OK && len)
-        rc = hl_tls_write(c, body, len, timeout_s, err);
-    free(z);
-    return rc;
-}
-
-int hl_net_recv(HlTlsConn *c, HlFrameHeader *h, uint8_t **body, double timeout_s, hl_err *err)
-{
-    uint8_t hdr[HL_WIRE_HEADER];
-    *body = NULL;
-    int rc = hl_tls_read(c, hdr, sizeof hdr, timeout_s, err);
-    if (rc == HELIOS_OK)
-        rc = hl_wire_header_parse(hdr, sizeof hdr, h, err);
-    if (rc != HELIOS_OK || h->length == 0)
-        return rc;
-    if (!(*body = malloc(h->length)))
-        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-    rc = hl_tls_read(c, *body, h->length, timeout_s, err);
-    if (rc == HELIOS_OK && (h->flags & HL_WIRE_F_ZSTD)) {
-        /* bounded: the frame says its size, and it must be within limits */
-        unsigned long long n = ZSTD_getFrameContentSize(*body, h->length);
-        uint8_t *plain = NULL;
-        if (n == ZSTD_CONTENTSIZE_ERROR || n == ZSTD_CONTENTSIZE_UNKNOWN || n > HL_WIRE_MAX_MSG)
-            rc = hl_err_set(err, HELIOS_ERROR, -1,
-                            "a compressed %s frame does not say a size within %u bytes",
-                            hl_wire_frame_name(h->type), (unsigned)HL_WIRE_MAX_MSG);
-        else if (!(plain = malloc(n ? (size_t)n : 1)))
-            rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
-        else {
-            size_t got = ZSTD_decompress(plain, (size_t)n, *body, h->length);
-            if (ZSTD_isError(got) || got != n) {
-                free(plain);
-                plain = NULL;
-                rc = hl_err_set(err, HELIOS_ERROR, -1, "a compressed %s frame is corrupt",
-                                hl_wire_frame_name(h->type));
-            }
-        }
-        if (rc == HELIOS_OK) {
-            free(*body);
-            *body = plain;
-            h->length = (uint32_t)n;
-        }
-    }
-    if (rc != HELIOS_OK) {
-        free(*body);
-        *body = NULL;
-    }
-    return rc;
-}
+#define DEFAULT_TIMEOUT 300.0           /* an exchange, when none is given */
+#define DEFAULT_RECONNECT 10.0          /* seconds between dials, when none is given */
+#define HELLO_WAIT 60.0                 /* the node waits this long for HELLO */
+#define CONTROL_WAIT 30.0               /* ... and to send a control frame */
+#define IDLE_WAIT (24 * 3600.0)         /* ... and for the next request */
+#define ANSWER_WAIT 300.0               /* ... and to send an answer, plus its pacing */
 
 /* ---- endpoints -------------------------------------------------------------------- */
 
@@ -139,15 +62,55 @@ int hl_remote_parse_endpoint(const char *endpoint, char **host, int *port, hl_er
 typedef struct Remote {
     char *endpoint, *backup;
     HlTlsCtx *ctx;
-    HlTlsConn *conn;
-    double timeout;
-    int zlevel;                 /* zstd level of requests; 0: none */
+    HlTlsConn *conn;            /* NULL: not connected */
+    HlNetSession s;             /* conn's session */
+    double timeout, reconnect_interval, mbps;
+    int codec, level, seal, auto_reconnect;
     /* The last SETUP request: a node that went away and came back (a new
      * connection: a new process, its rows not loaded) gets it again
      * before anything else, so that it rejoins the run's next round. */
     HlMsg setup;
-    int have_setup, connected_before;
+    int have_setup;
+    int connected_before;       /* a dial has succeeded once */
+    int lost;                   /* the connection broke (not a timeout of ours) */
+    double next_dial;           /* with auto_reconnect: no dial before this time */
+    int64_t sent, received;     /* frame bytes of the connections closed so far */
 } Remote;
+
+/* One exchange's clock: it ends by `end`, `limit` seconds after it began. */
+typedef struct Clock {
+    double end, limit;
+    int timed_out;              /* the exchange failed because the time ran out */
+} Clock;
+
+static double left(const Clock *k)
+{
+    double l = k->end - hl_now_seconds();
+    return l > 0 ? l : 0;
+}
+
+static int64_t bytes_out(const Remote *r)
+{
+    return r->sent + (r->conn ? r->s.bytes_out : 0);
+}
+
+static int64_t bytes_in(const Remote *r)
+{
+    return r->received + (r->conn ? r->s.bytes_in : 0);
+}
+
+/* Closes the connection, its bytes kept in the totals; lost: it broke. */
+static void drop(Remote *r, int lost)
+{
+    if (!r->conn)
+        return;
+    r->sent += r->s.bytes_out;
+    r->received += r->s.bytes_in;
+    hl_net_session_wipe(&r->s);
+    hl_tls_close(r->conn);
+    r->conn = NULL;
+    r->lost |= lost;
+}
 
 static int remember_setup(Remote *r, const HlMsg *req)
 {
@@ -165,126 +128,156 @@ static int remember_setup(Remote *r, const HlMsg *req)
     return HELIOS_OK;
 }
 
-static int roundtrip(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err);
+/* An ERROR frame's message into err, with its code (HELIOS_ERROR for one
+ * out of range). */
+static int error_frame(const uint8_t *body, size_t len, hl_err *err)
+{
+    int code = HELIOS_ERROR;
+    char msg[HL_ERR_MSG_MAX];
+    if (hl_wire_decode_error(body, len, &code, msg, sizeof msg, err) != HELIOS_OK)
+        return err->code;
+    return hl_err_set(err, code > 0 && code < 100 ? code : HELIOS_ERROR, -1, "%s", msg);
+}
 
-/* Connects to one endpoint and says HELLO. */
-static HlTlsConn *dial(HlNode *node, const char *endpoint, hl_err *err)
+/* HELLO both ways on a new session; the node must be able to read what
+ * we will send it. */
+static int hello(HlNode *node, HlNetSession *s, Clock *k, hl_err *err)
+{
+    Remote *r = node->impl;
+    HlWireHello me = { .version_min = HL_WIRE_VERSION, .version_max = HL_WIRE_VERSION,
+                       .name = node->name, .node_id = node->id,
+                       .helios_version = (char *)helios_version(), .accepts = HL_WIRE_F_KNOWN,
+                       .max_bandwidth_mbps = r->mbps, .seal = r->seal,
+                       .codec = r->codec, .codec_level = r->codec ? r->level : 0 };
+    HlWireHello back;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    HlFrameHeader h;
+    memset(&back, 0, sizeof back);
+    int rc = hl_wire_encode_hello(&me, &body, &len, err);
+    if (rc == HELIOS_OK)
+        rc = hl_net_send(s, HL_FRAME_HELLO, body, len, left(k), err);
+    free(body);
+    body = NULL;
+    if (rc == HELIOS_OK)
+        rc = hl_net_recv(s, &h, &body, left(k), err);
+    if (rc == HELIOS_OK && h.type == HL_FRAME_ERROR)
+        rc = error_frame(body, h.length, err);
+    else if (rc == HELIOS_OK && h.type != HL_FRAME_HELLO)
+        rc = hl_err_set(err, HELIOS_ERROR, -1, "the node answered HELLO with a %s frame",
+                        hl_wire_frame_name(h.type));
+    if (rc == HELIOS_OK)
+        rc = hl_wire_decode_hello(body, h.length, &back, err);
+    free(body);
+    if (rc == HELIOS_OK && !hl_wire_hello_version(&me, &back))
+        rc = hl_err_set(err, HELIOS_ERROR, -1, "the node speaks protocol versions %d to %d, "
+                        "this coordinator %d", back.version_min, back.version_max,
+                        HL_WIRE_VERSION);
+    /* (zstd is not asked about: the first nodes read it and said nothing) */
+    if (rc == HELIOS_OK && r->seal && !(back.accepts & HL_WIRE_F_SEALED))
+        rc = hl_err_set(err, HELIOS_ERROR, -1, "the node (helios %s) cannot open sealed frames; "
+                        "upgrade it, or set encryption = 'none'", back.helios_version);
+    if (rc == HELIOS_OK && r->codec == HL_CODEC_LZ4 && !(back.accepts & HL_WIRE_F_LZ4))
+        rc = hl_err_set(err, HELIOS_ERROR, -1, "the node (helios %s) cannot read lz4 frames; "
+                        "upgrade it, or use compression = 'zstd'", back.helios_version);
+    hl_wire_hello_clear(&back);
+    s->codec = r->codec;
+    s->level = r->level;
+    s->seal = s->require_sealed = r->seal;
+    return rc;
+}
+
+/* Connects to one endpoint and says HELLO; the connection and its session
+ * become r's. */
+static int dial(HlNode *node, const char *endpoint, Clock *k, hl_err *err)
 {
     Remote *r = node->impl;
     char *host = NULL;
     int port = 0;
     if (hl_remote_parse_endpoint(endpoint, &host, &port, err) != HELIOS_OK)
-        return NULL;
+        return err->code;
     /* the node's certificate must name the registered node, or the host */
-    HlTlsConn *c = hl_tls_connect(r->ctx, host, port, node->name, r->timeout, err);
-    if (!c) {
+    HlTlsConn *c = hl_tls_connect(r->ctx, host, port, node->name, left(k), err);
+    if (!c && left(k) > 0) {
         hl_err e2;
         hl_err_clear(&e2);
-        c = hl_tls_connect(r->ctx, host, port, host, r->timeout, &e2);
-        if (c)
+        if ((c = hl_tls_connect(r->ctx, host, port, host, left(k), &e2)))
             hl_err_clear(err);
     }
     free(host);
     if (!c)
-        return NULL;
-    HlWireHello hello = { .version_min = HL_WIRE_VERSION, .version_max = HL_WIRE_VERSION,
-                          .name = node->name, .node_id = node->id,
-                          .helios_version = (char *)helios_version() };
-    uint8_t *body = NULL;
-    size_t len = 0;
-    HlFrameHeader h;
-    int rc = hl_wire_encode_hello(&hello, &body, &len, err);
-    if (rc == HELIOS_OK)
-        rc = hl_net_send(c, HL_FRAME_HELLO, body, len, r->timeout, err);
-    free(body);
-    body = NULL;
-    if (rc == HELIOS_OK)
-        rc = hl_net_recv(c, &h, &body, r->timeout, err);
-    if (rc == HELIOS_OK && h.type == HL_FRAME_ERROR) {
-        int code = 0;
-        char msg[256];
-        if (hl_wire_decode_error(body, h.length, &code, msg, sizeof msg, err) == HELIOS_OK)
-            rc = hl_err_set(err, HELIOS_ERROR, -1, "%s", msg);
-        else
-            rc = err->code;
-    } else if (rc == HELIOS_OK && h.type != HL_FRAME_HELLO)
-        rc = hl_err_set(err, HELIOS_ERROR, -1, "the node answered HELLO with frame type %d",
-                        h.type);
-    if (rc == HELIOS_OK) {
-        HlWireHello back;
-        memset(&back, 0, sizeof back);
-        rc = hl_wire_decode_hello(body, h.length, &back, err);
-        hl_wire_hello_clear(&back);
-    }
-    free(body);
-    if (rc != HELIOS_OK) {
-        hl_tls_close(c);
-        return NULL;
-    }
-    return c;
-}
-
-static int ensure(HlNode *node, hl_err *err)
-{
-    Remote *r = node->impl;
-    if (r->conn)
-        return HELIOS_OK;
-    r->conn = dial(node, r->endpoint, err);
-    if (!r->conn && r->backup) {
-        hl_err e2;
-        hl_err_clear(&e2);
-        if ((r->conn = dial(node, r->backup, &e2)))
-            hl_err_clear(err);
-    }
-    if (!r->conn) {
-        hl_err_prefix(err, HELIOS_IO, "node '%s' (%s): ", node->name, r->endpoint);
         return err->code;
+    HlNetSession s;
+    int rc = hl_net_session_init(&s, c, err);
+    if (rc == HELIOS_OK)
+        rc = hello(node, &s, k, err);
+    if (rc != HELIOS_OK) {
+        r->sent += s.bytes_out;
+        r->received += s.bytes_in;
+        k->timed_out |= s.timed_out;
+        hl_net_session_wipe(&s);
+        hl_tls_close(c);
+        return rc;
     }
+    r->conn = c;
+    r->s = s;
+    hl_net_session_wipe(&s);
     return HELIOS_OK;
 }
 
-static int remote_exchange(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
+/* A connection, by the rules of auto_reconnect (remote.h). */
+static int ensure(HlNode *node, Clock *k, hl_err *err)
 {
     Remote *r = node->impl;
-    int fresh = !r->conn;
-    int rc = ensure(node, err);
-    if (rc == HELIOS_OK && fresh && r->connected_before && r->have_setup
-        && req->type != HL_MSG_SCHEMA && req->type != HL_MSG_STATS && req->type != HL_MSG_SETUP) {
-        /* back after a break: load the rows again first */
-        HlMsg again;
-        memset(&again, 0, sizeof again);
-        rc = roundtrip(node, &r->setup, &again, err);
-        hl_msg_clear(&again);
+    double now = hl_now_seconds();
+    if (r->conn)
+        return HELIOS_OK;
+    if (r->lost && !r->auto_reconnect)
+        return hl_err_set(err, HELIOS_IO, -1, "node '%s': connection lost (auto_reconnect is off)",
+                          node->name);
+    if (r->auto_reconnect && now < r->next_dial)
+        return hl_err_set(err, HELIOS_IO, -1, "node '%s': reconnecting in %d s", node->name,
+                          (int)(r->next_dial - now + 0.999));
+    int rc = dial(node, r->endpoint, k, err);
+    if (rc != HELIOS_OK && r->backup && left(k) > 0) {
+        hl_err e2;
+        hl_err_clear(&e2);
+        if ((rc = dial(node, r->backup, k, &e2)) == HELIOS_OK)
+            hl_err_clear(err);
     }
-    if (rc == HELIOS_OK)
-        r->connected_before = 1;
-    if (rc == HELIOS_OK && req->type == HL_MSG_SETUP && remember_setup(r, req) != HELIOS_OK)
-        rc = hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
     if (rc != HELIOS_OK) {
-        hl_msg_clear(resp);
-        resp->type = req->type;
-        return rc;
+        /* out of time: the node is slow (its kernel took the connection, it
+         * did not answer), not gone, and the next exchange may wait again */
+        if (left(k) <= 0)
+            k->timed_out = 1;
+        else if (r->auto_reconnect)
+            r->next_dial = hl_now_seconds() + r->reconnect_interval;
+        hl_err_prefix(err, HELIOS_IO, "node '%s' (%s): ", node->name, r->endpoint);
+        return err->code;
     }
-    return roundtrip(node, req, resp, err);
+    r->lost = 0;
+    r->next_dial = 0;
+    r->connected_before = 1;
+    return HELIOS_OK;
 }
 
-/* One request, one response, on the open connection (closed on an I/O
- * error or a garbled answer, to be opened again next time). */
-static int roundtrip(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
+/* One request, one response, on the open connection.  An I/O error or a
+ * garbled answer closes it (a timeout too: the answer may be in flight);
+ * an ERROR frame, the node's failure, leaves it open. */
+static int roundtrip(HlNode *node, const HlMsg *req, HlMsg *resp, Clock *k, hl_err *err)
 {
     Remote *r = node->impl;
-    int rc = HELIOS_OK;
     uint8_t *body = NULL;
     size_t len = 0;
     HlFrameHeader h;
-    if (rc == HELIOS_OK)
-        rc = hl_wire_encode_msg(req, 1, &body, &len, err);
-    if (rc == HELIOS_OK)
-        rc = hl_net_send_z(r->conn, HL_FRAME_REQUEST, body, len, r->zlevel, r->timeout, err);
+    int rc = hl_wire_encode_msg(req, 1, &body, &len, err);
+    if (rc != HELIOS_OK)
+        return rc;
+    rc = hl_net_send(&r->s, HL_FRAME_REQUEST, body, len, left(k), err);
     free(body);
     body = NULL;
     if (rc == HELIOS_OK)
-        rc = hl_net_recv(r->conn, &h, &body, r->timeout, err);
+        rc = hl_net_recv(&r->s, &h, &body, left(k), err);
     int io = rc != HELIOS_OK;
     if (rc == HELIOS_OK && h.type == HL_FRAME_RESPONSE) {
         rc = hl_wire_decode_msg(body, h.length, 0, resp, err);
@@ -293,25 +286,61 @@ static int roundtrip(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
                             "node '%s' answered a request of phase %d with phase %d", node->name,
                             (int)req->type, (int)resp->type);
         io = rc != HELIOS_OK;       /* a garbled answer: start again on a new connection */
-    } else if (rc == HELIOS_OK && h.type == HL_FRAME_ERROR) {
-        int code = HELIOS_ERROR;
-        char msg[sizeof err->msg];
-        if ((rc = hl_wire_decode_error(body, h.length, &code, msg, sizeof msg, err)) == HELIOS_OK)
-            rc = hl_err_set(err, code > 0 && code < 100 ? code : HELIOS_ERROR, -1, "%s", msg);
-    } else if (rc == HELIOS_OK) {
-        rc = hl_err_set(err, HELIOS_ERROR, -1, "node '%s' answered with frame type %d",
-                        node->name, h.type);
+    } else if (rc == HELIOS_OK && h.type == HL_FRAME_ERROR)
+        rc = error_frame(body, h.length, err);
+    else if (rc == HELIOS_OK) {
+        rc = hl_err_set(err, HELIOS_ERROR, -1, "node '%s' answered with a %s frame", node->name,
+                        hl_wire_frame_name(h.type));
         io = 1;
     }
     free(body);
-    if (io && r->conn) {
-        hl_tls_close(r->conn);
-        r->conn = NULL;
+    if (io) {
+        k->timed_out |= r->s.timed_out;
+        drop(r, !k->timed_out);
     }
+    return rc;
+}
+
+static int remote_exchange(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
+{
+    Remote *r = node->impl;
+    double t0 = hl_now_seconds();
+    Clock k = { t0 + r->timeout, r->timeout, 0 };
+    if (req->deadline > 0 && req->deadline - t0 < k.limit) {
+        k.end = req->deadline;
+        k.limit = req->deadline - t0 > 0 ? req->deadline - t0 : 0;
+    }
+    int64_t out0 = bytes_out(r), in0 = bytes_in(r);
+    int back = !r->conn && r->connected_before;
+    hl_err e;
+    hl_err_clear(&e);
+    int rc = k.limit > 0 ? ensure(node, &k, &e) : HELIOS_IO;
+    if (k.limit <= 0)
+        k.timed_out = 1;
+    if (rc == HELIOS_OK && back && r->have_setup && req->type != HL_MSG_SCHEMA
+        && req->type != HL_MSG_STATS && req->type != HL_MSG_SETUP) {
+        /* back after a break: load the rows again first */
+        HlMsg again;
+        memset(&again, 0, sizeof again);
+        rc = roundtrip(node, &r->setup, &again, &k, &e);
+        hl_msg_clear(&again);
+    }
+    if (rc == HELIOS_OK && req->type == HL_MSG_SETUP && remember_setup(r, req) != HELIOS_OK)
+        rc = hl_err_set(&e, HELIOS_NOMEM, -1, "out of memory");
+    if (rc == HELIOS_OK)
+        rc = roundtrip(node, req, resp, &k, &e);
     if (rc != HELIOS_OK) {
         hl_msg_clear(resp);
         resp->type = req->type;
+        resp->timed_out = k.timed_out;
+        if (k.timed_out)
+            rc = hl_err_set(err, HELIOS_IO, -1, "node '%s' did not answer within %.1f s",
+                            node->name, k.limit);
+        else
+            rc = hl_err_set(err, e.code ? e.code : HELIOS_ERROR, -1, "%s", e.msg);
     }
+    resp->wire_sent = bytes_out(r) - out0;
+    resp->wire_received = bytes_in(r) - in0;
     return rc;
 }
 
@@ -324,8 +353,8 @@ static void remote_close(HlNode *node)
         if (r->conn) {
             hl_err e;
             hl_err_clear(&e);
-            hl_net_send(r->conn, HL_FRAME_BYE, NULL, 0, 1.0, &e);
-            hl_tls_close(r->conn);
+            hl_net_send(&r->s, HL_FRAME_BYE, NULL, 0, 1.0, &e);
+            drop(r, 0);
         }
         hl_tls_ctx_free(r->ctx);
         hl_msg_clear(&r->setup);
@@ -340,8 +369,7 @@ static void remote_close(HlNode *node)
 static const HlNodeOps remote_ops = { "tls", remote_exchange, remote_close };
 
 HlNode *hl_remote_node_new(int64_t id, const char *name, const char *endpoint,
-                           const char *backup, const HlTlsConfig *tls, double timeout_s,
-                           int zstd_level, hl_err *err)
+                           const HlRemoteOpts *o, hl_err *err)
 {
     char *host = NULL;
     int port;
@@ -349,13 +377,17 @@ HlNode *hl_remote_node_new(int64_t id, const char *name, const char *endpoint,
         return NULL;
     free(host);
     host = NULL;
-    if (backup && hl_remote_parse_endpoint(backup, &host, &port, err) != HELIOS_OK)
+    if (o->backup && hl_remote_parse_endpoint(o->backup, &host, &port, err) != HELIOS_OK)
         return NULL;
     free(host);
+    if (o->codec < HL_CODEC_NONE || o->codec > HL_CODEC_LZ4) {
+        hl_err_set(err, HELIOS_MISUSE, -1, "node '%s': no codec %d", name, o->codec);
+        return NULL;
+    }
     HlNode *node = calloc(1, sizeof *node);
     Remote *r = calloc(1, sizeof *r);
     if (!node || !r || !(node->name = strdup(name)) || !(r->endpoint = strdup(endpoint))
-        || (backup && !(r->backup = strdup(backup)))) {
+        || (o->backup && !(r->backup = strdup(o->backup)))) {
         if (node)
             free(node->name);
         if (r) {
@@ -370,9 +402,14 @@ HlNode *hl_remote_node_new(int64_t id, const char *name, const char *endpoint,
     node->ops = &remote_ops;
     node->id = id;
     node->impl = r;
-    r->timeout = timeout_s > 0 ? timeout_s : 300;
-    r->zlevel = zstd_level > 0 ? zstd_level : 0;
-    if (!(r->ctx = hl_tls_client_ctx(tls, err))) {
+    r->timeout = o->timeout_s > 0 ? o->timeout_s : DEFAULT_TIMEOUT;
+    r->codec = o->codec;
+    r->level = o->level > 0 ? o->level : 0;
+    r->seal = o->seal != 0;
+    r->mbps = o->max_bandwidth_mbps > 0 ? o->max_bandwidth_mbps : 0;
+    r->auto_reconnect = o->auto_reconnect != 0;
+    r->reconnect_interval = o->reconnect_interval > 0 ? o->reconnect_interval : DEFAULT_RECONNECT;
+    if (!(r->ctx = hl_tls_client_ctx(&o->tls, err))) {
         hl_err_prefix(err, 0, "node '%s': ", name);
         remote_close(node);
         return NULL;
@@ -382,103 +419,139 @@ HlNode *hl_remote_node_new(int64_t id, const char *name, const char *endpoint,
 
 /* ---- helios-node's side ------------------------------------------------------------- */
 
-static int send_error(HlTlsConn *c, int code, const char *msg, hl_err *err)
+static int send_error(HlNetSession *s, int code, const char *msg, hl_err *err)
 {
     uint8_t *body = NULL;
     size_t len = 0;
     int rc = hl_wire_encode_error(code, msg, &body, &len, err);
     if (rc == HELIOS_OK)
-        rc = hl_net_send(c, HL_FRAME_ERROR, body, len, 30, err);
+        rc = hl_net_send(s, HL_FRAME_ERROR, body, len, CONTROL_WAIT, err);
     free(body);
     return rc;
 }
 
-int hl_node_serve(HlTlsConn *c, const char *name, const char *db_path, const char *filter,
-                  volatile sig_atomic_t *stop, hl_err *err)
+/* The lower of two limits in Mbit/s (0: none), as bytes a second. */
+static double pace_rate(double a, double b)
+{
+    double m = a > 0 && (b <= 0 || a < b) ? a : b > 0 ? b : 0;
+    return m * 1e6 / 8;
+}
+
+/* HELLO both ways; *local the node the coordinator asked for. */
+static int serve_hello(HlNetSession *s, const HlServeOpts *o, HlNode **local, hl_err *err)
 {
     HlFrameHeader h;
     uint8_t *body = NULL;
-    HlNode *local = NULL;
-    /* HELLO: which node the coordinator wants, and its id (the random
-     * streams' seed); a long idle wait is allowed for the first frame */
-    int rc = hl_net_recv(c, &h, &body, 60, err);
-    if (rc == HELIOS_OK && h.type != HL_FRAME_HELLO)
-        rc = hl_err_set(err, HELIOS_ERROR, -1, "expected HELLO, got frame type %d", h.type);
     HlWireHello hello;
     memset(&hello, 0, sizeof hello);
+    /* a long idle wait is allowed for the first frame */
+    int rc = hl_net_recv(s, &h, &body, HELLO_WAIT, err);
+    if (rc == HELIOS_OK && h.type != HL_FRAME_HELLO)
+        rc = hl_err_set(err, HELIOS_ERROR, -1, "expected HELLO, got a %s frame",
+                        hl_wire_frame_name(h.type));
     if (rc == HELIOS_OK)
         rc = hl_wire_decode_hello(body, h.length, &hello, err);
     free(body);
     body = NULL;
-    if (rc == HELIOS_OK && (hello.version_max < HL_WIRE_VERSION || hello.version_min > HL_WIRE_VERSION)) {
+    if (rc == HELIOS_OK
+        && (hello.version_max < HL_WIRE_VERSION || hello.version_min > HL_WIRE_VERSION)) {
         rc = hl_err_set(err, HELIOS_ERROR, -1,
-                        "the coordinator speaks protocol versions %u to %u, this node %d",
+                        "the coordinator speaks protocol versions %d to %d, this node %d",
                         hello.version_min, hello.version_max, HL_WIRE_VERSION);
         hl_err e2;
         hl_err_clear(&e2);
-        send_error(c, HELIOS_ERROR, err->msg, &e2);
+        send_error(s, HELIOS_ERROR, err->msg, &e2);
     }
-    if (rc == HELIOS_OK && !(local = hl_local_node_new(hello.node_id, hello.name ? hello.name : name,
-                                                        db_path, filter, err))) {
+    /* the coordinator's id seeds the node's random streams */
+    if (rc == HELIOS_OK && !(*local = hl_local_node_new(hello.node_id, hello.name ? hello.name
+                                                        : o->name, o->db_path, o->filter, err)))
         rc = err->code;
-    }
     if (rc == HELIOS_OK) {
+        s->require_sealed = hello.seal;
+        s->answer_codec = hello.codec;
+        s->answer_level = hello.codec_level;
+        s->max_bytes_per_s = pace_rate(hello.max_bandwidth_mbps, o->max_bandwidth_mbps);
         HlWireHello me = { .version_min = HL_WIRE_VERSION, .version_max = HL_WIRE_VERSION,
-                           .name = (char *)name, .node_id = hello.node_id,
-                           .helios_version = (char *)helios_version() };
+                           .name = (char *)o->name, .node_id = hello.node_id,
+                           .helios_version = (char *)helios_version(),
+                           .accepts = HL_WIRE_F_KNOWN, .seal = hello.seal };
         size_t len = 0;
         rc = hl_wire_encode_hello(&me, &body, &len, err);
         if (rc == HELIOS_OK)
-            rc = hl_net_send(c, HL_FRAME_HELLO, body, len, 30, err);
+            rc = hl_net_send(s, HL_FRAME_HELLO, body, len, CONTROL_WAIT, err);
         free(body);
-        body = NULL;
     }
     hl_wire_hello_clear(&hello);
+    return rc;
+}
+
+/* One REQUEST (h, body: its plain body) answered, as it was asked. */
+static int serve_request(HlNetSession *s, const HlServeOpts *o, HlNode *local,
+                         const HlFrameHeader *h, const uint8_t *body, int64_t bytes_in,
+                         hl_err *err)
+{
+    const HlServeHooks *hk = o->hooks;
+    double t0 = hl_now_seconds();
+    int64_t out0 = s->bytes_out;
+    HlMsg req, resp;
+    memset(&req, 0, sizeof req);
+    memset(&resp, 0, sizeof resp);
+    int rc = hl_wire_decode_msg(body, h->length, 1, &req, err);
+    if (rc != HELIOS_OK)
+        return rc;          /* a malformed request: close this connection */
+    if (hk && hk->on_request)
+        hk->on_request(hk->arg, req.type, req.type == HL_MSG_TRAIN ? req.round : -1, bytes_in);
+    hl_net_session_mirror(s, h);
+    hl_err nerr;
+    hl_err_clear(&nerr);
+    if (local->ops->exchange(local, &req, &resp, &nerr) == HELIOS_OK) {
+        uint8_t *out = NULL;
+        size_t len = 0;
+        rc = hl_wire_encode_msg(&resp, 0, &out, &len, err);
+        double wait = ANSWER_WAIT + (s->max_bytes_per_s > 0 ? (double)len / s->max_bytes_per_s : 0);
+        if (rc == HELIOS_OK)
+            rc = hl_net_send(s, HL_FRAME_RESPONSE, out, len, wait, err);
+        free(out);
+    } else
+        rc = send_error(s, nerr.code, nerr.msg, err);
+    if (rc == HELIOS_OK && hk && hk->on_response)
+        hk->on_response(hk->arg, req.type, nerr.code ? nerr.msg : NULL, s->bytes_out - out0,
+                        hl_now_seconds() - t0);
+    hl_msg_clear(&req);
+    hl_msg_clear(&resp);
+    return rc;
+}
+
+int hl_node_serve(HlTlsConn *c, const HlServeOpts *o, volatile sig_atomic_t *stop, hl_err *err)
+{
+    HlNetSession s;
+    HlNode *local = NULL;
+    int rc = hl_net_session_init(&s, c, err);
+    if (rc == HELIOS_OK)
+        rc = serve_hello(&s, o, &local, err);
     while (rc == HELIOS_OK && !*stop) {
+        HlFrameHeader h;
+        uint8_t *body = NULL;
+        int64_t in0 = s.bytes_in;
         /* the coordinator may think for long between rounds */
-        rc = hl_net_recv(c, &h, &body, 24 * 3600.0, err);
+        rc = hl_net_recv(&s, &h, &body, IDLE_WAIT, err);
         if (rc != HELIOS_OK)
             break;
         if (h.type == HL_FRAME_BYE) {
             free(body);
-            body = NULL;
             break;
         }
-        if (h.type == HL_FRAME_PING) {
-            free(body);
-            body = NULL;
-            rc = hl_net_send(c, HL_FRAME_PONG, NULL, 0, 30, err);
-            continue;
-        }
-        if (h.type != HL_FRAME_REQUEST) {
-            rc = hl_err_set(err, HELIOS_ERROR, -1, "unexpected frame type %d", h.type);
-            break;
-        }
-        HlMsg req, resp;
-        memset(&req, 0, sizeof req);
-        memset(&resp, 0, sizeof resp);
-        int zin = (h.flags & HL_WIRE_F_ZSTD) != 0;  /* answer as asked */
-        rc = hl_wire_decode_msg(body, h.length, 1, &req, err);
+        if (h.type == HL_FRAME_PING)
+            rc = hl_net_send(&s, HL_FRAME_PONG, body, h.length, CONTROL_WAIT, err);
+        else if (h.type == HL_FRAME_REQUEST)
+            rc = serve_request(&s, o, local, &h, body, s.bytes_in - in0, err);
+        else
+            rc = hl_err_set(err, HELIOS_ERROR, -1, "unexpected %s frame",
+                            hl_wire_frame_name(h.type));
         free(body);
-        body = NULL;
-        if (rc != HELIOS_OK)
-            break;          /* a malformed request: close this connection */
-        hl_err nerr;
-        hl_err_clear(&nerr);
-        if (local->ops->exchange(local, &req, &resp, &nerr) == HELIOS_OK) {
-            size_t len = 0;
-            rc = hl_wire_encode_msg(&resp, 0, &body, &len, err);
-            if (rc == HELIOS_OK)
-                rc = hl_net_send_z(c, HL_FRAME_RESPONSE, body, len, zin ? 3 : 0, 300, err);
-            free(body);
-            body = NULL;
-        } else
-            rc = send_error(c, nerr.code, nerr.msg, err);
-        hl_msg_clear(&req);
-        hl_msg_clear(&resp);
     }
-    free(body);
     if (local)
         local->ops->close(local);
+    hl_net_session_wipe(&s);
     return rc;
 }

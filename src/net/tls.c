@@ -25,9 +25,16 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The TCP options of a context's connections. */
+typedef struct SockOpts {
+    int keepalive_s;        /* > 0: keepalive, idle time and probe interval */
+    int nagle;              /* 1: no TCP_NODELAY */
+} SockOpts;
+
 struct HlTlsCtx {
-    pthread_mutex_t mu;     /* guards ctx against a reload */
+    pthread_mutex_t mu;     /* guards ctx and so against a reload */
     SSL_CTX *ctx;           /* the current one; connections hold references to the old */
+    SockOpts so;
     BIO_METHOD *bio;        /* our socket BIO; outlives every connection */
     int server;
 };
@@ -71,12 +78,36 @@ static int wait_fd(int fd, short events, double deadline)
 
 static int sock_setup(int fd)
 {
-    int one = 1, fl = fcntl(fd, F_GETFL);
+    int fl = fcntl(fd, F_GETFL);
     if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
         return -1;
-    /* small frames (requests, acks) go out at once; an option later */
-    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return 0;
+}
+
+/* A connection's TCP options.  TCP_NODELAY by default: a frame is written
+ * whole and then waited on, so Nagle's algorithm would only hold a small
+ * frame's last segment for an ACK.  Keepalive finds a peer that vanished
+ * (a machine switched off, a NAT that forgot us) while we wait between
+ * rounds.  Best effort: an option the system refuses is not an error. */
+static void sock_tune(int fd, SockOpts so)
+{
+    int nodelay = !so.nagle, ka = so.keepalive_s > 0;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, sizeof nodelay);
+    (void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &ka, sizeof ka);
+    if (ka) {
+        int s = so.keepalive_s;
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &s, sizeof s);
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &s, sizeof s);
+    }
+}
+
+/* The context's socket options, read under its lock. */
+static SockOpts ctx_sockopts(HlTlsCtx *x)
+{
+    pthread_mutex_lock(&x->mu);
+    SockOpts so = x->so;
+    pthread_mutex_unlock(&x->mu);
+    return so;
 }
 
 /* "host:port", or "[v6]:port". */
@@ -218,6 +249,7 @@ static BIO_METHOD *bio_method(void)
 static int conn_err(HlTlsConn *c, hl_err *err, int w, const char *what, double timeout_s)
 {
     c->broken = 1;
+    c->timed_out = w == 0;
     if (w == 0)
         return hl_err_set(err, HELIOS_IO, -1, "%s: %s timed out after %g s", c->label, what,
                           timeout_s);
@@ -345,6 +377,7 @@ static HlTlsCtx *ctx_new(const HlTlsConfig *c, int server, hl_err *err)
         return NULL;
     }
     x->ctx = ssl_ctx;
+    x->so = (SockOpts){ c->keepalive_s, c->nagle };
     x->server = server;
     return x;
 }
@@ -367,6 +400,7 @@ int hl_tls_ctx_reload(HlTlsCtx *x, const HlTlsConfig *c, hl_err *err)
     pthread_mutex_lock(&x->mu);
     SSL_CTX *old = x->ctx;
     x->ctx = fresh;
+    x->so = (SockOpts){ c->keepalive_s, c->nagle };
     pthread_mutex_unlock(&x->mu);
     SSL_CTX_free(old);      /* open connections keep their own reference */
     return HELIOS_OK;
@@ -503,6 +537,7 @@ HlTlsConn *hl_tls_accept(HlTlsCtx *x, int listen_fd, double timeout_s, hl_err *e
         close(fd);
         return NULL;
     }
+    sock_tune(fd, ctx_sockopts(x));
     HlTlsConn *c = conn_new(x, fd, label, err);
     if (c && handshake(c, deadline_after(timeout_s), timeout_s, err) != HELIOS_OK) {
         conn_free(c);
@@ -513,8 +548,8 @@ HlTlsConn *hl_tls_accept(HlTlsCtx *x, int listen_fd, double timeout_s, hl_err *e
 
 /* A connected non-blocking TCP socket to host:port, trying each address
  * it resolves to before the deadline; -1 and err on failure. */
-static int tcp_connect(const char *host, int port, const char *label, double timeout_s,
-                       double deadline, hl_err *err)
+static int tcp_connect(const char *host, int port, SockOpts so, const char *label,
+                       double timeout_s, double deadline, hl_err *err)
 {
     char service[16];
     snprintf(service, sizeof service, "%d", port);
@@ -539,6 +574,7 @@ static int tcp_connect(const char *host, int port, const char *label, double tim
             fd = -1;
             continue;
         }
+        sock_tune(fd, so);
         int r = connect(fd, a->ai_addr, a->ai_addrlen);
         if (r != 0 && (errno == EINPROGRESS || errno == EINTR)) {
             int w = wait_fd(fd, POLLOUT, deadline);
@@ -605,7 +641,7 @@ HlTlsConn *hl_tls_connect(HlTlsCtx *x, const char *host, int port, const char *e
     host_port(where, sizeof where, host, port);
     snprintf(label, sizeof label, "node %s", where);
     double deadline = deadline_after(timeout_s);
-    int fd = tcp_connect(host, port, label, timeout_s, deadline, err);
+    int fd = tcp_connect(host, port, ctx_sockopts(x), label, timeout_s, deadline, err);
     if (fd < 0)
         return NULL;
     HlTlsConn *c = conn_new(x, fd, label, err);
@@ -685,6 +721,29 @@ int hl_tls_read(HlTlsConn *c, void *buf, size_t n, double timeout_s, hl_err *err
 int hl_tls_pending(const HlTlsConn *c)
 {
     return SSL_pending(c->ssl) > 0 || SSL_has_pending(c->ssl);
+}
+
+int hl_tls_timed_out(const HlTlsConn *c)
+{
+    return c && c->timed_out;
+}
+
+int hl_tls_export_key(const HlTlsConn *c, const char *label, unsigned char *out, size_t n,
+                      hl_err *err)
+{
+    ERR_clear_error();
+    if (!SSL_is_init_finished(c->ssl)
+        || SSL_export_keying_material(c->ssl, out, n, label, strlen(label), NULL, 0, 0) != 1) {
+        ERR_clear_error();
+        return hl_err_set(err, HELIOS_ERROR, -1, "%s: cannot export keying material '%s'",
+                          c->label, label);
+    }
+    return HELIOS_OK;
+}
+
+int hl_tls_is_server(const HlTlsConn *c)
+{
+    return c->server;
 }
 
 const char *hl_tls_peer_name(const HlTlsConn *c)

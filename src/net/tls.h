@@ -50,6 +50,11 @@ typedef struct HlTlsConfig {
     const char *ca;     /* PEM file (or hashed directory) of the CAs we trust */
     int verify;         /* 1: require and verify the peer's certificate;
                            0: accept any peer (and ask none of a client) */
+    int keepalive_s;    /* > 0: TCP keepalive on the connections, the first probe
+                           after this many idle seconds and then every this many
+                           (SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL); 0: off */
+    int nagle;          /* 1: keep Nagle's algorithm (tcp_nodelay = false);
+                           0: TCP_NODELAY, small frames go out at once */
 } HlTlsConfig;
 
 typedef struct HlTlsCtx HlTlsCtx;       /* a configuration: wraps an SSL_CTX */
@@ -62,9 +67,9 @@ typedef struct HlTlsConn HlTlsConn;     /* one connection */
 HlTlsCtx *hl_tls_server_ctx(const HlTlsConfig *c, hl_err *err);
 HlTlsCtx *hl_tls_client_ctx(const HlTlsConfig *c, hl_err *err);
 
-/* Loads a new certificate, key and CA (for SIGHUP).  Connections made
- * afterwards use them; open ones keep what they had.  On error nothing
- * changes: the old ones stay in use. */
+/* Loads a new certificate, key and CA (for SIGHUP), and the socket
+ * options.  Connections made afterwards use them; open ones keep what they
+ * had.  On error nothing changes: the old ones stay in use. */
 int hl_tls_ctx_reload(HlTlsCtx *x, const HlTlsConfig *c, hl_err *err);
 void hl_tls_ctx_free(HlTlsCtx *x);      /* accepts NULL */
 
@@ -99,6 +104,19 @@ int hl_tls_read(HlTlsConn *c, void *buf, size_t n, double timeout_s, hl_err *err
 /* Whether bytes are already decrypted and waiting: a poll() on hl_tls_fd
  * would not see them, so an event loop asks this first. */
 int hl_tls_pending(const HlTlsConn *c);
+/* 1 when the connection failed because a wait ran out of time (the peer is
+ * slow or silent), 0 otherwise (it is fine, or it failed another way). */
+int hl_tls_timed_out(const HlTlsConn *c);
+
+/* Fills out with n bytes of keying material exported from the connection's
+ * TLS 1.3 session (RFC 8446 section 7.5) under label, with no context: both
+ * ends of the same connection get the same bytes, any other connection
+ * different ones.  For keys bound to the session (net/frame_io.h).
+ * HELIOS_ERROR when OpenSSL refuses (no handshake done). */
+int hl_tls_export_key(const HlTlsConn *c, const char *label, unsigned char *out, size_t n,
+                      hl_err *err);
+/* 1 on the accepting side (helios-node), 0 on the connecting side. */
+int hl_tls_is_server(const HlTlsConn *c);
 
 /* The CN of the peer's certificate; NULL when it sent none (a client, with
  * verify off) or it has no CN.  Valid until hl_tls_close. */

@@ -17,6 +17,7 @@ struct HlTlsConn {
     int fd;
     int server;
     int broken;             /* a fatal error: no close_notify, nothing but close */
+    int timed_out;          /* ... and it was a wait that ran out of time */
     char label[300];        /* "node HOST:PORT" / "peer ADDR:PORT", for messages */
     char peer_cn[256];
     int has_cn;

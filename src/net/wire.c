@@ -25,6 +25,7 @@
  */
 #include "wire.h"
 
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,9 @@ int hl_wire_header_parse(const uint8_t *hdr, size_t n, HlFrameHeader *h, hl_err 
     if (h->flags & ~HL_WIRE_F_KNOWN)
         return hl_err_set(err, HELIOS_ERROR, -1, "%s frame with unknown flags 0x%04x",
                           hl_wire_frame_name(h->type), (unsigned)(h->flags & ~HL_WIRE_F_KNOWN));
+    if ((h->flags & HL_WIRE_F_ZSTD) && (h->flags & HL_WIRE_F_LZ4))
+        return hl_err_set(err, HELIOS_ERROR, -1, "%s frame flagged both zstd and lz4",
+                          hl_wire_frame_name(h->type));
     if (reserved)
         return hl_err_set(err, HELIOS_ERROR, -1, "%s frame with reserved field 0x%08x (0 expected)",
                           hl_wire_frame_name(h->type), reserved);
@@ -300,15 +304,19 @@ static int ident_check(const char *what, const char *field, const uint8_t *p, si
     return HELIOS_OK;
 }
 
-/* The numbers of a HELLO; absent ones come as 0 (and fail, but node_id). */
+/* The numbers of a HELLO; absent ones come as 0 (and fail, but node_id and
+ * the bandwidth). */
 static int hello_check(const char *what, long long min, long long max, long long node_id,
-                       int code, hl_err *err)
+                       double mbps, int code, hl_err *err)
 {
     if (min < 1 || min > max || max > 255)
         return hl_err_set(err, code, -1, "%s HELLO: versions %lld to %lld (1 <= min <= max <= 255 "
                           "expected)", what, min, max);
     if (node_id < 0)
         return hl_err_set(err, code, -1, "%s HELLO: node_id %lld (>= 0 expected)", what, node_id);
+    if (!(mbps >= 0 && mbps <= DBL_MAX))     /* NaN fails this too */
+        return hl_err_set(err, code, -1, "%s HELLO: max_bandwidth_mbps %g (a finite number >= 0 "
+                          "expected)", what, mbps);
     return HELIOS_OK;
 }
 
@@ -319,12 +327,21 @@ int hl_wire_encode_hello(const HlWireHello *h, uint8_t **body, size_t *len, hl_e
     /* one byte past the bound is enough to refuse */
     size_t nname = h->name ? strnlen(h->name, HL_WIRE_MAX_IDENT + 1) : 0;
     size_t nver = h->helios_version ? strnlen(h->helios_version, HL_WIRE_MAX_IDENT + 1) : 0;
-    int rc = hello_check(what, h->version_min, h->version_max, h->node_id, HELIOS_MISUSE, err);
+    int rc = hello_check(what, h->version_min, h->version_max, h->node_id,
+                         h->max_bandwidth_mbps, HELIOS_MISUSE, err);
     *body = NULL;
     *len = 0;
     if (rc == HELIOS_OK && (h->accepts & ~HL_WIRE_F_KNOWN))
         rc = hl_err_set(err, HELIOS_MISUSE, -1, "cannot encode HELLO: unknown flags 0x%x accepted",
                         h->accepts & ~HL_WIRE_F_KNOWN);
+    if (rc == HELIOS_OK && h->seal != 0 && h->seal != 1)
+        rc = hl_err_set(err, HELIOS_MISUSE, -1, "cannot encode HELLO: seal %d (0 or 1 expected)",
+                        h->seal);
+    if (rc == HELIOS_OK && (h->codec < 0 || h->codec > 2 || h->codec_level < 0
+                            || h->codec_level > 22))
+        rc = hl_err_set(err, HELIOS_MISUSE, -1,
+                        "cannot encode HELLO: codec %d level %d (0..2 and 0..22 expected)",
+                        h->codec, h->codec_level);
     if (rc == HELIOS_OK)
         rc = ident_check(what, "name", (const uint8_t *)h->name, nname, HELIOS_MISUSE, err);
     if (rc == HELIOS_OK)
@@ -339,6 +356,14 @@ int hl_wire_encode_hello(const HlWireHello *h, uint8_t **body, size_t *len, hl_e
     w.node_id = h->node_id;
     w.has_accepts = h->accepts != 0;
     w.accepts = h->accepts;
+    w.has_max_bandwidth_mbps = h->max_bandwidth_mbps > 0;
+    w.max_bandwidth_mbps = h->max_bandwidth_mbps;
+    w.has_seal = h->seal != 0;
+    w.seal = h->seal != 0;
+    w.has_codec = h->codec != 0;
+    w.codec = (uint32_t)h->codec;
+    w.has_codec_level = h->codec_level != 0;
+    w.codec_level = (uint32_t)h->codec_level;
     w.has_helios_version = w.has_name = 1;
     w.helios_version = (ProtobufCBinaryData){ nver, (uint8_t *)h->helios_version };
     w.name = (ProtobufCBinaryData){ nname, (uint8_t *)h->name };
@@ -371,18 +396,28 @@ int hl_wire_decode_hello(const uint8_t *body, size_t len, HlWireHello *h, hl_err
         return err->code;
     long long min = w->has_version_min ? w->version_min : 0;
     long long max = w->has_version_max ? w->version_max : 0;
-    rc = hello_check(what, min, max, w->has_node_id ? w->node_id : 0, HELIOS_ERROR, err);
+    double mbps = w->has_max_bandwidth_mbps ? w->max_bandwidth_mbps : 0;
+    rc = hello_check(what, min, max, w->has_node_id ? w->node_id : 0, mbps, HELIOS_ERROR, err);
     if (rc == HELIOS_OK)
         rc = ident_check(what, "name", w->name.data, w->has_name ? w->name.len : 0, HELIOS_ERROR,
                          err);
     if (rc == HELIOS_OK)
         rc = ident_check(what, "helios_version", w->helios_version.data,
                          w->has_helios_version ? w->helios_version.len : 0, HELIOS_ERROR, err);
+    if (rc == HELIOS_OK && ((w->has_codec && w->codec > 2)
+                            || (w->has_codec_level && w->codec_level > 22)))
+        rc = hl_err_set(err, HELIOS_ERROR, -1,
+                        "malformed HELLO: codec %u level %u (0..2 and 0..22 expected)",
+                        w->has_codec ? w->codec : 0, w->has_codec_level ? w->codec_level : 0);
     if (rc == HELIOS_OK) {
         h->version_min = (int)min;
+        h->codec = w->has_codec ? (int)w->codec : 0;
+        h->codec_level = w->has_codec_level ? (int)w->codec_level : 0;
         h->version_max = (int)max;
         h->node_id = w->has_node_id ? w->node_id : 0;
         h->accepts = w->has_accepts ? w->accepts & HL_WIRE_F_KNOWN : 0;
+        h->max_bandwidth_mbps = mbps == 0 ? 0 : mbps;   /* -0 reads as 0 */
+        h->seal = w->has_seal && w->seal;
         h->name = dup_bytes(&w->name);
         h->helios_version = dup_bytes(&w->helios_version);
         if (!h->name || !h->helios_version) {

@@ -10,7 +10,9 @@
  *        5     1  type: HlFrameType
  *        6     2  flags, little-endian: HL_WIRE_F_ZSTD (bit 0: the body is
  *                 zstd-compressed), HL_WIRE_F_SEALED (bit 1: the body is
- *                 sealed with AES-256-GCM); every other bit must be 0
+ *                 sealed with AES-256-GCM), HL_WIRE_F_LZ4 (bit 2: the body is
+ *                 lz4-compressed); ZSTD and LZ4 together are refused, and
+ *                 every other bit must be 0
  *        8     4  length of the body, little-endian, as it is on the wire
  *                 (compressed and sealed): at most HL_WIRE_MAX_BODY for
  *                 REQUEST and RESPONSE, HL_WIRE_MAX_CONTROL for the others
@@ -33,8 +35,9 @@
  * (net/helios.proto, through protobuf-c); tensors travel as raw
  * little-endian IEEE-754 doubles.  Compression and sealing are the
  * transport's: it sets the flags and turns the body on the wire into the
- * encoded body and back; this module only defines the flags.  A transport
- * that decompresses must stop at HL_WIRE_MAX_MSG bytes of output.
+ * encoded body and back (net/frame_io.h says how); this module only
+ * defines the flags.  A transport that decompresses must stop at
+ * HL_WIRE_MAX_MSG bytes of output.
  *
  * What this module promises: every decoder takes bytes from a hostile peer.
  * It never reads outside them, never trusts a length or a count, and checks
@@ -74,7 +77,8 @@ typedef enum HlFrameType {
 
 #define HL_WIRE_F_ZSTD   0x0001u
 #define HL_WIRE_F_SEALED 0x0002u
-#define HL_WIRE_F_KNOWN  (HL_WIRE_F_ZSTD | HL_WIRE_F_SEALED)
+#define HL_WIRE_F_LZ4    0x0004u
+#define HL_WIRE_F_KNOWN  (HL_WIRE_F_ZSTD | HL_WIRE_F_SEALED | HL_WIRE_F_LZ4)
 
 /* The largest body of a REQUEST or RESPONSE frame: 256 MiB.  The largest
  * messages are TRAIN's parameters (8 bytes each: 32 M parameters, far
@@ -111,8 +115,9 @@ uint32_t hl_wire_max_length(int type);
 
 /* Parses the first HL_WIRE_HEADER bytes of hdr (n bytes available) into
  * *h.  Errors (HELIOS_ERROR, *h unspecified), each with its reason: fewer
- * than 16 bytes, a bad magic, an unknown version, type or flag, a reserved
- * field that is not 0, a length over the type's bound. */
+ * than 16 bytes, a bad magic, an unknown version, type or flag, both
+ * compression flags, a reserved field that is not 0, a length over the
+ * type's bound. */
 int hl_wire_header_parse(const uint8_t *hdr, size_t n, HlFrameHeader *h, hl_err *err);
 
 /* Writes h as HL_WIRE_HEADER bytes at hdr (the reserved field 0). */
@@ -163,10 +168,23 @@ typedef struct HlWireHello {
     unsigned accepts;               /* the frame flags the sender can receive
                                        (HL_WIRE_F_*); a decoded HELLO keeps only
                                        the bits this build knows */
+    double max_bandwidth_mbps;      /* the coordinator's HELLO: the node's
+                                       max_bandwidth_mbps option, Mbit/s, at which
+                                       the node paces what it sends; finite, >= 0;
+                                       0: none (absent) */
+    int seal;                       /* 1: the sender seals every REQUEST and
+                                       RESPONSE body it sends on this connection
+                                       (HL_WIRE_F_SEALED) and refuses unsealed ones;
+                                       0: absent */
+    int codec, codec_level;         /* the coordinator's HELLO: the codec (1 zstd,
+                                       2 lz4; 0: none) and level (0..22, 0: the
+                                       codec's default) the node answers in, whether
+                                       or not a request came compressed */
 } HlWireHello;
 
 /* name and helios_version: 1 .. HL_WIRE_MAX_IDENT bytes, no control
- * character.  Other values: HELIOS_MISUSE. */
+ * character; max_bandwidth_mbps finite and >= 0; seal 0 or 1.  Other
+ * values: HELIOS_MISUSE. */
 int hl_wire_encode_hello(const HlWireHello *h, uint8_t **body, size_t *len, hl_err *err);
 
 /* Fills *h (name and helios_version malloc'd: hl_wire_hello_clear()).  On

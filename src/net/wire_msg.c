@@ -153,6 +153,8 @@ static const Field train_req[] = {
 static const Field train_resp[] = {
     FC(params, K_TENSOR, nparams), F(rows_train, K_COUNT), F(loss_before, K_REAL),
     F(loss_after, K_REAL), F(steps, K_COUNT), F(dp_report, K_REPORT), F(dp_clip, K_NONNEG),
+    F(update_bits, K_INT), F(update_p, K_INT), F(update_scale, K_NONNEG),
+    FC(update_idx, K_BLOB, update_idx_len), FC(update_values, K_BLOB, update_values_len),
 };
 static const Field eval_req[] = {
     NEED(train_config, K_TEXT), NEEDC(params, K_TENSOR, nparams), F(eval_split, K_SPLIT),

@@ -7,6 +7,9 @@
 #   start NAME CERT DB [PORT]   a helios-node on 127.0.0.1 (port 0: any),
 #                         its pid in NAME.pid and its port in NAME.port
 #   stop NAME             SIGTERM; it must exit 0
+#   rounds [MODEL]        the last committed round of MODEL (default m) in
+#                         train.db, 0 before the first
+#   wait_round N [MODEL]  waits (60 s at most) until MODEL has round N
 # Every node started is killed when the test ends, whatever happens.
 set -u
 shell=${HELIOS_SHELL:-$(pwd)/helios-shell}
@@ -57,4 +60,17 @@ stop() {
     [ $st = 0 ] || bad "$1 exited $st after SIGTERM"
     grep -q "event=stopped" "$1.log" || bad "$1 did not log its stop"
     pids=$(echo "$pids" | sed "s/ $pid//")
+}
+
+rounds() {  # the last committed round of model ${1:-m}, 0 before the first (or before the model)
+    r=$("$shell" train.db -c "SELECT coalesce(max(round_number), 0) FROM federated_training_status('${1:-m}')" \
+        2>/dev/null | tail -1)
+    case $r in ''|*[!0-9]*) echo 0 ;; *) echo "$r" ;; esac
+}
+wait_round() {  # until model ${2:-m} has round >= $1
+    i=0
+    while [ "$(rounds "${2:-m}")" -lt "$1" ]; do
+        i=$((i + 1)); [ $i -gt 600 ] && { bad "${2:-m}: no round $1 after 60 s"; return 1; }
+        sleep 0.1
+    done
 }

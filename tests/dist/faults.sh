@@ -2,30 +2,19 @@
 # dist/faults.sh - a node killed with SIGKILL in the middle of a training
 # over TLS: the rounds go on without it (dropped_nodes counts it, the run
 # does not fail, min_nodes_per_round = 2 of 3), and when the node comes
-# back on the same port it rejoins (its rows loaded again) and takes part
-# in the rounds that follow.  Then the coordinator itself is killed with
-# SIGKILL mid-training, and RESUME goes on from the last committed round
-# with the same nodes.  No process is left behind.
+# back on the same port it rejoins (auto_reconnect: its rows loaded
+# again) and takes part in the rounds that follow.  Then the coordinator
+# itself is killed with SIGKILL mid-training, and RESUME goes on from the
+# last committed round with the same nodes.  No process is left behind.
 name=faults
 . "$(dirname "$0")/common.sh"
 make_sites 15000
 for k in 1 2 3; do start "node$k" "node$k" "site$k.db"; done
 p2=$(cat node2.port)
 
-rounds() {  # the last committed round of model ${1:-m}, 0 before the first (or before the model)
-    r=$("$shell" train.db -c "SELECT coalesce(max(round_number), 0) FROM federated_training_status('${1:-m}')" \
-        2>/dev/null | tail -1)
-    case $r in ''|*[!0-9]*) echo 0 ;; *) echo "$r" ;; esac
-}
-wait_round() {  # until model ${2:-m} has round >= $1
-    i=0
-    while [ "$(rounds "${2:-m}")" -lt "$1" ]; do
-        i=$((i + 1)); [ $i -gt 600 ] && { bad "${2:-m}: no round $1 after 60 s"; return 1; }
-        sleep 0.1
-    done
-}
 cat > train.sql <<SQL
 CREATE FEDERATED WORKSPACE w WITH (min_nodes = 3, min_nodes_per_round = 2,
+  auto_reconnect = true, reconnect_interval = 1,
   certificate = 'pki/coordinator.pem', private_key = 'pki/coordinator.key', ca_bundle = 'pki/ca.pem');
 REGISTER FEDERATED NODE 'node1' WITH (endpoint = 'tls://127.0.0.1:$(cat node1.port)');
 REGISTER FEDERATED NODE 'node2' WITH (endpoint = 'tls://127.0.0.1:$p2');

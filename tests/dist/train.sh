@@ -6,8 +6,9 @@
 # node its catalog id, which seeds its random streams).  Then: a node with
 # a certificate from another CA is refused, a node that is not running is
 # named in the error, and SIGTERM stops every node with status 0 and no
-# process or port left behind.  The run is also made with zstd on the wire,
-# which must change nothing.
+# process or port left behind.  The run is sealed (encryption's default,
+# AES-256-GCM) and is made again with zstd and with lz4 on the wire and
+# with encryption = 'none', none of which may change anything.
 name=train
 . "$(dirname "$0")/common.sh"
 make_sites 300
@@ -45,6 +46,19 @@ script "$tlsopt, compression = 'zstd', compression_level = 5" "endpoint = 'tls:/
     "endpoint = 'tls://127.0.0.1:$p2'" "endpoint = 'tls://127.0.0.1:$p3'" > zstd.sql
 "$shell" -f zstd.sql zstd.db > zstd.out 2>&1 || bad "the compressed training failed: $(cat zstd.out)"
 cmp -s zstd.out local.out || bad "compressed and in-process runs differ: $(diff zstd.out local.out)"
+# so is lz4, fast and HC
+for lvl in "" ", compression_level = 9"; do
+    script "$tlsopt, compression = 'lz4'$lvl" "endpoint = 'tls://127.0.0.1:$p1'" \
+        "endpoint = 'tls://127.0.0.1:$p2'" "endpoint = 'tls://127.0.0.1:$p3'" > lz4.sql
+    rm -f lz4.db
+    "$shell" -f lz4.sql lz4.db > lz4.out 2>&1 || bad "the lz4 training ($lvl) failed: $(cat lz4.out)"
+    cmp -s lz4.out local.out || bad "lz4 ($lvl) and in-process runs differ: $(diff lz4.out local.out)"
+done
+# the runs above were sealed (encryption = 'AES-256-GCM' is the default); unsealed too
+script "$tlsopt, encryption = 'none'" "endpoint = 'tls://127.0.0.1:$p1'" \
+    "endpoint = 'tls://127.0.0.1:$p2'" "endpoint = 'tls://127.0.0.1:$p3'" > plain.sql
+"$shell" -f plain.sql plain.db > plain.out 2>&1 || bad "the unsealed training failed: $(cat plain.out)"
+cmp -s plain.out local.out || bad "unsealed and in-process runs differ: $(diff plain.out local.out)"
 
 # a node whose certificate comes from another CA: refused, and named
 start rogue rogue-node site1.db

@@ -6,9 +6,11 @@
  * words), TLS 1.3 only (a TLS 1.2 client or server, a plaintext client or
  * server: refused, and the server keeps accepting), timeouts (a silent
  * client, a silent server, a read), reads and writes of exactly n bytes
- * (a framed echo from 1 byte to 8 MiB), no SIGPIPE on a closed peer, and
- * certificate reload.  Everything runs on 127.0.0.1 with ports chosen by
- * the kernel; every thread is joined and every socket closed (counted).
+ * (a framed echo from 1 byte to 8 MiB), no SIGPIPE on a closed peer,
+ * certificate reload, the TCP options (keepalive, TCP_NODELAY) read back
+ * with getsockopt on both sides, and exported keying material.  Everything
+ * runs on 127.0.0.1 with ports chosen by the kernel; every thread is
+ * joined and every socket closed (counted).
  */
 #include "unit.h"
 #include "tls_helpers.h"
@@ -16,6 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -167,7 +170,7 @@ static void test_no_client_cert(void)
 {
     Pair p;
     START_PAIR(&p, "node1", 1, LONG, NULL);
-    HlTlsConfig c0 = { NULL, NULL, P("ca.pem"), 1 };
+    HlTlsConfig c0 = { .ca = P("ca.pem"), .verify = 1 };
     hl_err err;
     hl_err_clear(&err);
     p.x = hl_tls_client_ctx(&c0, &err);
@@ -413,6 +416,84 @@ static void test_concurrent(void)
     hl_tls_ctx_free(x);
 }
 
+/* keepalive_s and nagle (the options keepalive_interval and tcp_nodelay):
+ * read back with getsockopt on the coordinator's connection and on the
+ * node's accepted one (set there by a reload); by default TCP_NODELAY is
+ * on and keepalive off. */
+static void test_socket_options(void)
+{
+    static const struct { int keepalive, nagle; } cases[] = { { 0, 0 }, { 7, 0 }, { 45, 1 } };
+    Pair p;
+    START_PAIR(&p, "node1", 3, LONG, NULL);
+    for (int i = 0; i < 3; i++) {
+        HlTlsConfig c = cfg("coordinator", "ca"), sc = cfg("node1", "ca");
+        c.keepalive_s = sc.keepalive_s = cases[i].keepalive;
+        c.nagle = sc.nagle = cases[i].nagle;
+        hl_err err;
+        hl_err_clear(&err);
+        CHECK_INT(hl_tls_ctx_reload(p.s.ctx, &sc, &err), HELIOS_OK);
+        HlTlsCtx *x = hl_tls_client_ctx(&c, &err);
+        HlTlsConn *conn = x ? connect_ok(x, p.s.port, "node1", &err) : NULL;
+        if (conn) {
+            int fd = hl_tls_fd(conn), ka = -1, idle = -1, intvl = -1, nd = -1;
+            socklen_t n = sizeof ka;
+            CHECK(getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &ka, &n) == 0);
+            CHECK_INT(ka != 0, cases[i].keepalive > 0);
+            n = sizeof idle;
+            CHECK(getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &n) == 0);
+            n = sizeof intvl;
+            CHECK(getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, &n) == 0);
+            if (cases[i].keepalive > 0) {
+                CHECK_INT(idle, cases[i].keepalive);
+                CHECK_INT(intvl, cases[i].keepalive);
+            }
+            n = sizeof nd;
+            CHECK(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nd, &n) == 0);
+            CHECK_INT(nd != 0, !cases[i].nagle);
+            CHECK_INT(echo(conn, 10), HELIOS_OK);
+            ask_close(conn);
+            hl_tls_close(conn);
+        }
+        hl_tls_ctx_free(x);
+    }
+    pair_end(&p);
+    for (int i = 0; i < 3; i++) {
+        CHECK(p.s.ok[i]);
+        CHECK_INT(p.s.keepidle[i], cases[i].keepalive);
+        CHECK_INT(p.s.nodelay[i], !cases[i].nagle);
+    }
+}
+
+/* The keying material both ends export from one session agrees, differs
+ * by label and from another connection's, and the sides know their role. */
+static void test_export_key(void)
+{
+    Pair p;
+    START_PAIR(&p, "node1", 2, LONG, "coordinator");
+    unsigned char a[32], b[32], c2[32];
+    memset(c2, 0, sizeof c2);
+    hl_err err;
+    HlTlsConn *c = connect_ok(p.x, p.s.port, "node1", &err);
+    if (c) {
+        CHECK(!hl_tls_is_server(c));
+        CHECK_INT(hl_tls_export_key(c, "EXPERIMENTAL one", a, sizeof a, &err), HELIOS_OK);
+        CHECK_INT(hl_tls_export_key(c, "EXPERIMENTAL two", b, sizeof b, &err), HELIOS_OK);
+        CHECK(memcmp(a, b, sizeof a) != 0);
+        CHECK_INT(hl_tls_export_key(c, "EXPERIMENTAL one", b, sizeof b, &err), HELIOS_OK);
+        CHECK(memcmp(a, b, sizeof a) == 0);
+        ask_close(c);
+        hl_tls_close(c);
+    }
+    HlTlsConn *d = connect_ok(p.x, p.s.port, "node1", &err);
+    if (d) {
+        CHECK_INT(hl_tls_export_key(d, "EXPERIMENTAL one", c2, sizeof c2, &err), HELIOS_OK);
+        CHECK(memcmp(a, c2, sizeof a) != 0);
+        ask_close(d);
+        hl_tls_close(d);
+    }
+    pair_end(&p);
+}
+
 typedef HlTlsCtx *MakeCtx(const HlTlsConfig *c, hl_err *err);
 
 /* Making a context (hl_tls_server_ctx or hl_tls_client_ctx) from c must
@@ -464,32 +545,9 @@ static void test_bad_config(void)
     hl_tls_close(NULL);
 }
 
-/* ---- setup ------------------------------------------------------------- */
-
-static int make_pki(void)
-{
-    const char *top = getenv("top_srcdir");
-    char script[600], cmd[1400];
-    snprintf(script, sizeof script, "%s/tests/pki.sh", top && *top ? top : "..");
-    if (access(script, R_OK) != 0)
-        snprintf(script, sizeof script, "../tests/pki.sh");
-    snprintf(pki_dir, sizeof pki_dir, "%s/helios-tls-XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(pki_dir)) {
-        perror("mkdtemp");
-        return -1;
-    }
-    snprintf(cmd, sizeof cmd, "sh '%s' '%s'", script, pki_dir);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "test_tls: %s failed\n", cmd);
-        return -1;
-    }
-    return 0;
-}
-
 int main(void)
 {
-    if (make_pki() != 0)
+    if (make_pki("test_tls") != 0)
         return 1;
     int fds = count_fds();
     RUN(test_mutual_echo);
@@ -506,10 +564,9 @@ int main(void)
     RUN(test_reload);
     RUN(test_concurrent);
     RUN(test_bad_config);
+    RUN(test_socket_options);
+    RUN(test_export_key);
     CHECK_INT(count_fds(), fds);        /* no socket left open */
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", pki_dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "test_tls: could not remove %s\n", pki_dir);
+    remove_pki("test_tls");
     return unit_report();
 }

@@ -180,11 +180,16 @@ static void test_header_errors(void)
     bad[5] = 255;
     parse_err(bad, 16, "unknown frame type 255");
     memcpy(bad, good, 16);
-    bad[6] = 0x04;
-    parse_err(bad, 16, "REQUEST frame with unknown flags 0x0004");
+    bad[6] = 0x08;
+    parse_err(bad, 16, "REQUEST frame with unknown flags 0x0008");
     bad[6] = 0x03;
     bad[7] = 0x80;
     parse_err(bad, 16, "REQUEST frame with unknown flags 0x8000");
+    bad[6] = 0x05;      /* zstd and lz4 at once */
+    bad[7] = 0;
+    parse_err(bad, 16, "REQUEST frame flagged both zstd and lz4");
+    bad[6] = 0x06;      /* lz4 and sealed: fine */
+    CHECK_INT(parse_err(bad, 16, ""), HELIOS_OK);
     memcpy(bad, good, 16);
     bad[12] = 1;
     parse_err(bad, 16, "REQUEST frame with reserved field 0x00000001 (0 expected)");
@@ -514,7 +519,7 @@ static void test_hello(void)
     }
     free(body);
 
-    HlWireHello x = { 2, 5, NULL, 0, NULL, 0 }, y = { 1, 1, NULL, 0, NULL, 0 };
+    HlWireHello x = { .version_min = 2, .version_max = 5 }, y = { .version_min = 1, .version_max = 1 };
     CHECK_INT(hl_wire_hello_version(&a, &x), 3);
     CHECK_INT(hl_wire_hello_version(&x, &y), 0);
     CHECK_INT(hl_wire_hello_version(&a, &y), 1);
@@ -565,8 +570,63 @@ static void test_hello(void)
      * peer may accept lz4 */
     CHECK_INT(hl_wire_decode_hello((const uint8_t *)"\x08\x01\x10\x01\x20\x07\x2a\x01v\x32\x01x", 12,
                                    &b, &err), HELIOS_OK);
-    CHECK(b.accepts == (HL_WIRE_F_ZSTD | HL_WIRE_F_SEALED));
+    CHECK(b.accepts == (HL_WIRE_F_ZSTD | HL_WIRE_F_SEALED | HL_WIRE_F_LZ4));
     hl_wire_hello_clear(&b);
+}
+
+/* HELLO's later fields: the coordinator's max_bandwidth_mbps and seal go
+ * after name (fields 7 and 8), are absent at 0, and a negative, NaN or
+ * infinite bandwidth is refused both ways. */
+static void test_hello_bandwidth_seal(void)
+{
+    HlWireHello a = { .version_min = 1, .version_max = 1, .name = "n", .helios_version = "v",
+                      .max_bandwidth_mbps = 8, .seal = 1 }, b;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    hl_err err;
+    hl_err_clear(&err);
+    CHECK_INT(hl_wire_encode_hello(&a, &body, &len, &err), HELIOS_OK);
+    /* ... name (32 01 "n"), then 39 and 8.0 as a little-endian double, then 40 01 */
+    CHECK(len == 21 && memcmp(body, "\x08\x01\x10\x01\x2a\x01v\x32\x01n"
+                              "\x39\x00\x00\x00\x00\x00\x00\x20\x40\x40\x01", 21) == 0);
+    memset(&b, 0, sizeof b);
+    CHECK_INT(hl_wire_decode_hello(body, len, &b, &err), HELIOS_OK);
+    CHECK(b.max_bandwidth_mbps == 8 && b.seal == 1);
+    hl_wire_hello_clear(&b);
+    free(body);
+    /* absent: not sent, read as 0 */
+    a.max_bandwidth_mbps = 0;
+    a.seal = 0;
+    CHECK_INT(hl_wire_encode_hello(&a, &body, &len, &err), HELIOS_OK);
+    CHECK_INT((int)len, 10);
+    CHECK_INT(hl_wire_decode_hello(body, len, &b, &err), HELIOS_OK);
+    CHECK(b.max_bandwidth_mbps == 0 && b.seal == 0);
+    hl_wire_hello_clear(&b);
+    free(body);
+    /* the encoder refuses what the decoder would */
+    static const double bad[] = { -1, NAN, INFINITY };
+    for (int i = 0; i < 3; i++) {
+        a.max_bandwidth_mbps = bad[i];
+        hl_err_clear(&err);
+        CHECK_INT(hl_wire_encode_hello(&a, &body, &len, &err), HELIOS_MISUSE);
+        CHECK(strstr(err.msg, "cannot encode HELLO: max_bandwidth_mbps ") == err.msg);
+        CHECK(strstr(err.msg, " (a finite number >= 0 expected)") != NULL);
+    }
+    a.max_bandwidth_mbps = 0;
+    a.seal = 2;
+    hl_err_clear(&err);
+    CHECK_INT(hl_wire_encode_hello(&a, &body, &len, &err), HELIOS_MISUSE);
+    CHECK_STR(err.msg, "cannot encode HELLO: seal 2 (0 or 1 expected)");
+    /* hostile: -1.0, a NaN, +inf */
+    hello_refused((const uint8_t *)"\x08\x01\x10\x01\x2a\x01v\x32\x01n"
+                  "\x39\x00\x00\x00\x00\x00\x00\xf0\xbf", 19,
+                  "malformed HELLO: max_bandwidth_mbps -1 (a finite number >= 0 expected)");
+    hello_refused((const uint8_t *)"\x08\x01\x10\x01\x2a\x01v\x32\x01n"
+                  "\x39\x00\x00\x00\x00\x00\x00\xf8\x7f", 19,
+                  "malformed HELLO: max_bandwidth_mbps nan (a finite number >= 0 expected)");
+    hello_refused((const uint8_t *)"\x08\x01\x10\x01\x2a\x01v\x32\x01n"
+                  "\x39\x00\x00\x00\x00\x00\x00\xf0\x7f", 19,
+                  "malformed HELLO: max_bandwidth_mbps inf (a finite number >= 0 expected)");
 }
 
 int main(void)
@@ -579,6 +639,7 @@ int main(void)
     RUN(test_truncated_and_flipped);
     RUN(test_error_bodies);
     RUN(test_hello);
+    RUN(test_hello_bandwidth_seal);
     return unit_report();
 }
 

@@ -1,6 +1,7 @@
 /*
- * tls_helpers.h - the harness of test_tls.c (static, for that file alone):
- * the test PKI's files, an echo server thread, client helpers, a server and
+ * tls_helpers.h - the harness of test_tls.c, and of test_frame_io.c (static,
+ * included by one file each): the test PKI (made and removed) and its
+ * files, an echo server thread, client helpers, a server and
  * a client context that most tests begin with (Pair), checks that a
  * connect, a read or the server's accept fails, plain TCP clients, and fake
  * servers for the client side.
@@ -20,6 +21,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -49,8 +51,39 @@ static HlTlsConfig cfg(const char *cert, const char *ca)
     snprintf(pem, sizeof pem, "%s.pem", cert);
     snprintf(key, sizeof key, "%s.key", cert);
     snprintf(cap, sizeof cap, "%s.pem", ca);
-    HlTlsConfig c = { P(pem), P(key), P(cap), 1 };
+    HlTlsConfig c = { .cert = P(pem), .key = P(key), .ca = P(cap), .verify = 1 };
     return c;
+}
+
+/* Makes the test PKI with tests/pki.sh in a new temporary directory
+ * (pki_dir); who names the test in messages. */
+static int make_pki(const char *who)
+{
+    const char *top = getenv("top_srcdir");
+    char script[600], cmd[1400];
+    snprintf(script, sizeof script, "%s/tests/pki.sh", top && *top ? top : "..");
+    if (access(script, R_OK) != 0)
+        snprintf(script, sizeof script, "../tests/pki.sh");
+    snprintf(pki_dir, sizeof pki_dir, "%s/helios-tls-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(pki_dir)) {
+        perror("mkdtemp");
+        return -1;
+    }
+    snprintf(cmd, sizeof cmd, "sh '%s' '%s'", script, pki_dir);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "%s: %s failed\n", who, cmd);
+        return -1;
+    }
+    return 0;
+}
+
+static void remove_pki(const char *who)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", pki_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "%s: could not remove %s\n", who, pki_dir);
 }
 
 #define CHECK_HAS(s, sub) do { const char *s_ = (s), *u_ = (sub); unit_checks++; \
@@ -84,8 +117,25 @@ typedef struct Srv {
     int ok[MAXC], frames[MAXC];
     char msg[MAXC][HL_ERR_MSG_MAX];     /* the accept error, or how the echo ended */
     char peer[MAXC][64];
+    int keepidle[MAXC], nodelay[MAXC];  /* the accepted socket's TCP_KEEPIDLE (0: no
+                                           SO_KEEPALIVE) and TCP_NODELAY */
     int joined;                         /* srv_join has run */
 } Srv;
+
+/* A socket's keepalive idle time (0 when SO_KEEPALIVE is off), and whether
+ * it has TCP_NODELAY. */
+static void sock_opts(int fd, int *keepidle, int *nodelay)
+{
+    int ka = 0, idle = 0, nd = 0;
+    socklen_t n = sizeof ka;
+    getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &ka, &n);
+    n = sizeof idle;
+    getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &n);
+    n = sizeof nd;
+    getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nd, &n);
+    *keepidle = ka ? idle : 0;
+    *nodelay = nd != 0;
+}
 
 static void be32(unsigned char *p, uint32_t v)
 {
@@ -142,6 +192,7 @@ static void *srv_main(void *arg)
             continue;
         }
         s->ok[i] = 1;
+        sock_opts(hl_tls_fd(c), &s->keepidle[i], &s->nodelay[i]);
         const char *pn = hl_tls_peer_name(c);
         snprintf(s->peer[i], sizeof s->peer[i], "%s", pn ? pn : "(none)");
         echo_loop(s, i, c);
