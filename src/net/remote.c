@@ -73,6 +73,7 @@ typedef struct Remote {
     int have_setup;
     int connected_before;       /* a dial has succeeded once */
     int lost;                   /* the connection broke (not a timeout of ours) */
+    char why[200];              /* how it broke, for the errors that follow */
     double next_dial;           /* with auto_reconnect: no dial before this time */
     int64_t sent, received;     /* frame bytes of the connections closed so far */
 } Remote;
@@ -233,8 +234,9 @@ static int ensure(HlNode *node, Clock *k, hl_err *err)
     if (r->conn)
         return HELIOS_OK;
     if (r->lost && !r->auto_reconnect)
-        return hl_err_set(err, HELIOS_IO, -1, "node '%s': connection lost (auto_reconnect is off)",
-                          node->name);
+        return hl_err_set(err, HELIOS_IO, -1,
+                          "node '%s': connection lost (auto_reconnect is off): %s", node->name,
+                          r->why[0] ? r->why : "closed");
     if (r->auto_reconnect && now < r->next_dial)
         return hl_err_set(err, HELIOS_IO, -1, "node '%s': reconnecting in %d s", node->name,
                           (int)(r->next_dial - now + 0.999));
@@ -296,6 +298,8 @@ static int roundtrip(HlNode *node, const HlMsg *req, HlMsg *resp, Clock *k, hl_e
     free(body);
     if (io) {
         k->timed_out |= r->s.timed_out;
+        if (!k->timed_out)
+            snprintf(r->why, sizeof r->why, "%.199s", err->msg);
         drop(r, !k->timed_out);
     }
     return rc;
