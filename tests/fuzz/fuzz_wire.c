@@ -171,7 +171,7 @@ static void write_seeds(const char *dir)
             write_frame(dir, name, is_request ? HL_FRAME_REQUEST : HL_FRAME_RESPONSE, body, len);
             free(body);
         }
-    HlWireHello hello = { 1, 1, "hospital-a", 7, "0.1.0", HL_WIRE_F_KNOWN, 12.5, 1 };
+    HlWireHello hello = { 1, 1, "hospital-a", 7, "0.1.0", HL_WIRE_F_KNOWN, 12.5, 1, 1, 3 };
     uint8_t *body = NULL;
     size_t len = 0;
     hl_err err;
