@@ -747,6 +747,15 @@ static int node_eval(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
 
 /* ---- the node ------------------------------------------------------------------------- */
 
+/* The tensor bytes of a message: parameters and metrics (8 a value), a
+ * coded update (its indices and values, and its scale when quantized). */
+static int64_t payload(const HlMsg *m)
+{
+    return ((int64_t)m->nparams + m->nmetrics) * 8
+           + (int64_t)(m->update_idx_len + m->update_values_len)
+           + (m->update_bits && m->update_bits < 32 ? 8 : 0);
+}
+
 static int local_exchange(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
 {
     sqlite3 *db = NULL;
@@ -772,6 +781,9 @@ static int local_exchange(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *e
         hl_msg_clear(resp);
         resp->type = req->type;
     }
+    /* what a remote node's messages would have carried (node.h) */
+    resp->wire_sent = payload(req);
+    resp->wire_received = payload(resp);
     return rc;
 }
 

@@ -167,7 +167,9 @@ typedef struct HlMsg {
                                    come in time (the node is slow, not gone) */
     int64_t wire_sent, wire_received;  /* response: bytes the exchange put on and took
                                    from the network, frame headers included, retries and a
-                                   reconnection's HELLO and SETUP too; 0 in-process */
+                                   reconnection's HELLO and SETUP too.  An in-process node
+                                   counts the tensors a remote one would have carried
+                                   (parameters, metrics, a coded update) */
 } HlMsg;
 
 void hl_msg_clear(HlMsg *m);

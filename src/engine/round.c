@@ -148,7 +148,6 @@ typedef struct Work {
     pthread_mutex_t mu;
     int *buf, nbuf;
     double *acc, wsum;
-    int held, held_peak;
 } Work;
 
 /* The weight of node i's update in the mean. */
@@ -171,7 +170,6 @@ static void fold(Work *w)
         w->wsum += wt;
         free(w->resp[i].params);
         w->resp[i].params = NULL;
-        w->held--;
     }
     w->nbuf = 0;
 }
@@ -227,17 +225,8 @@ static void train_one(Work *w, int i)
     HlMsg *resp = &w->resp[i];
     int rc = node->ops->exchange(node, &req, resp, &rn->err);
     rn->seconds = hl_now_seconds() - t0;
-    if (strcmp(node->ops->kind, "local") == 0) {
-        rn->bytes_sent = in->payload_bytes;
-        rn->bytes_received = rc != HELIOS_OK ? 0
-                             : resp->update_bits ? (int64_t)(resp->update_idx_len
-                                                             + resp->update_values_len)
-                                                   + (resp->update_bits < 32 ? 8 : 0)
-                             : (int64_t)resp->nparams * 8;
-    } else {
-        rn->bytes_sent = resp->wire_sent;
-        rn->bytes_received = resp->wire_received;
-    }
+    rn->bytes_sent = resp->wire_sent;
+    rn->bytes_received = resp->wire_received;
     rn->slow = rc != HELIOS_OK && resp->timed_out;
     if (rc == HELIOS_OK && resp->update_bits && !in->sa)
         rc = expand_update(in, node, resp, &rn->err);
@@ -252,14 +241,10 @@ static void train_one(Work *w, int i)
         rn->loss_after = resp->loss_after;
     }
     pthread_mutex_lock(&w->mu);
-    if (rn->ok && !in->sa && resp->params) {
-        if (++w->held > w->held_peak)
-            w->held_peak = w->held;
-        if (in->batch > 0) {
-            w->buf[w->nbuf++] = i;
-            if (w->nbuf >= in->batch)
-                fold(w);
-        }
+    if (rn->ok && !in->sa && resp->params && in->batch > 0) {
+        w->buf[w->nbuf++] = i;
+        if (w->nbuf >= in->batch)
+            fold(w);
     }
     pthread_mutex_unlock(&w->mu);
 }
@@ -336,7 +321,6 @@ int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err)
     if (in->batch > 0)
         fold(&w);
     out->train_seconds = hl_now_seconds() - t0;
-    out->held_peak = w.held_peak;
 
     /* Collect in node order: the aggregate does not depend on timing. */
     int m = 0, first_bad = -1;

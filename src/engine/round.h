@@ -68,8 +68,6 @@ typedef struct HlRoundIn {
                                    held at once are at most k plus those in flight.  The
                                    sum's order is then the arrival order: results can
                                    differ from run to run in the last bits */
-    int64_t payload_bytes;      /* bytes of the parameters of one TRAIN request, counted
-                                   for an in-process node (remote ones count the wire's) */
 } HlRoundIn;
 
 typedef struct HlRoundNode {
@@ -95,7 +93,6 @@ typedef struct HlRoundOut {
                                    and compressed); in-process nodes: the payloads a
                                    remote node would have carried (8 bytes a parameter,
                                    or the update codec's size) */
-    int64_t held_peak;          /* most node updates held at once by the coordinator */
     double dp_report_sum;       /* node-level DP: the sum of the nodes' dp_report */
     double dp_clip;             /* record-level DP: the median of the clips the nodes
                                    ended with (0: none reported) */

@@ -125,17 +125,11 @@ static void eval_one(void *arg, int i)
     j->ok[i] = eval_node(j->r, j->params, i, &j->resp[i]);
 }
 
-/* The bytes of node i's EVAL exchange (counted as HlRoundOut counts a
- * round's). */
-static void count_eval(HlRun *r, int i, const HlMsg *resp)
+/* The bytes of an EVAL exchange (node.h: wire_sent, wire_received). */
+static void count_eval(HlRun *r, const HlMsg *resp)
 {
-    if (strcmp(r->nodes[i]->ops->kind, "local") == 0) {
-        r->eval_sent += (int64_t)r->p * 8;
-        r->eval_received += (int64_t)resp->nmetrics * 8;
-    } else {
-        r->eval_sent += resp->wire_sent;
-        r->eval_received += resp->wire_received;
-    }
+    r->eval_sent += resp->wire_sent;
+    r->eval_received += resp->wire_received;
 }
 
 /* The nodes evaluate one after the other, or, when some are remote (their
@@ -162,7 +156,7 @@ static int evaluate(HlRun *r, const double *params, HlEvalSummary *sum, hl_err *
         for (int i = 0; i < r->nnodes; i++) {
             if (ok[i] && resp[i].nmetrics == size)
                 hl_eval_merge(acc, resp[i].metrics, size);
-            count_eval(r, i, &resp[i]);
+            count_eval(r, &resp[i]);
             hl_msg_clear(&resp[i]);
         }
         free(resp);
@@ -174,7 +168,7 @@ static int evaluate(HlRun *r, const double *params, HlEvalSummary *sum, hl_err *
             int ok = eval_node(r, params, i, &resp);
             if (ok && resp.nmetrics == size)
                 hl_eval_merge(acc, resp.metrics, size);
-            count_eval(r, i, &resp);
+            count_eval(r, &resp);
             hl_msg_clear(&resp);
         }
     }
@@ -398,7 +392,6 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
             .dp_noise = dp_noise,
             .dp_count_noise = sa && r->dp.adaptive ? r->clip.count_stddev : 0,
             .timeout = r->timeout, .batch = r->batch,
-            .payload_bytes = (int64_t)r->p * 8,
         };
         HlRoundOut out = { .global = next, .node = rn };
         if (hl_round_run(&in, &out, err) != HELIOS_OK) {

@@ -7,6 +7,9 @@
 #   start NAME CERT DB [PORT]   a helios-node on 127.0.0.1 (port 0: any),
 #                         its pid in NAME.pid and its port in NAME.port
 #   stop NAME             SIGTERM; it must exit 0
+#   tls_opts              the workspace options naming the coordinator's
+#                         credentials and the CA (the test PKI)
+#   q SQL                 the last line of SQL's output on train.db
 #   rounds [MODEL]        the last committed round of MODEL (default m) in
 #                         train.db, 0 before the first
 #   wait_round N [MODEL]  waits (60 s at most) until MODEL has round N
@@ -62,6 +65,8 @@ stop() {
     pids=$(echo "$pids" | sed "s/ $pid//")
 }
 
+tls_opts="certificate = 'pki/coordinator.pem', private_key = 'pki/coordinator.key', ca_bundle = 'pki/ca.pem'"
+q() { "$shell" train.db -c "$1" 2>/dev/null | tail -1; }
 rounds() {  # the last committed round of model ${1:-m}, 0 before the first (or before the model)
     r=$("$shell" train.db -c "SELECT coalesce(max(round_number), 0) FROM federated_training_status('${1:-m}')" \
         2>/dev/null | tail -1)

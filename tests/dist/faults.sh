@@ -15,7 +15,7 @@ p2=$(cat node2.port)
 cat > train.sql <<SQL
 CREATE FEDERATED WORKSPACE w WITH (min_nodes = 3, min_nodes_per_round = 2,
   auto_reconnect = true, reconnect_interval = 1,
-  certificate = 'pki/coordinator.pem', private_key = 'pki/coordinator.key', ca_bundle = 'pki/ca.pem');
+  $tls_opts);
 REGISTER FEDERATED NODE 'node1' WITH (endpoint = 'tls://127.0.0.1:$(cat node1.port)');
 REGISTER FEDERATED NODE 'node2' WITH (endpoint = 'tls://127.0.0.1:$p2');
 REGISTER FEDERATED NODE 'node3' WITH (endpoint = 'tls://127.0.0.1:$(cat node3.port)');
@@ -36,7 +36,6 @@ start node2 node2 site2.db "$p2"
 r_back=$(rounds)
 wait "$coord" || bad "the training shell failed: $(cat train.out)"
 grep -q '^completed$' train.out || bad "the training did not complete: $(cat train.out)"
-q() { "$shell" train.db -c "$1" | tail -1; }
 [ "$(q "SELECT count(*) FROM federated_training_metrics('m') WHERE dropped_nodes = 1 AND participating_nodes = 2")" -ge 3 ] \
     || bad "no rounds ran without the killed node"
 [ "$(q "SELECT count(*) FROM federated_training_metrics('m') WHERE participating_nodes = 3 AND round_number > $r_back")" -ge 1 ] \

@@ -91,7 +91,7 @@ FROM federated_training_status('m');
 SELECT printf('%.17g', federated_predict('m', x1 => 0.3, x2 => 0.9));
 SQL
 }
-tlsopt=", certificate = 'pki/coordinator.pem', private_key = 'pki/coordinator.key', ca_bundle = 'pki/ca.pem'"
+tlsopt=", $tls_opts"
 script "$tlsopt" "endpoint = 'tls://127.0.0.1:$p1'" "endpoint = 'tls://127.0.0.1:$p2'" \
     "endpoint = 'tls://127.0.0.1:$p3'" > remote.sql
 script "" "endpoint = 'local', database = 'site1.db'" "endpoint = 'local', database = 'site2.db'" \

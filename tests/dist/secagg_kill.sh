@@ -52,9 +52,8 @@ done
 # node2's, which name 127.0.0.1 too (the coordinator accepts the host)
 for k in 1 2 3 4 5; do start "node$k" "node$(( (k - 1) % 3 + 1 ))" "site$k.db"; done
 
-tlsopt="certificate = 'pki/coordinator.pem', private_key = 'pki/coordinator.key', ca_bundle = 'pki/ca.pem'"
 script() {  # WORKSPACE-OPTIONS NODE3-ENDPOINT NODE3-OPTIONS START-OPTIONS, then more SQL on stdin
-    echo "CREATE FEDERATED WORKSPACE w WITH (min_nodes = 5, min_nodes_per_round = 3, $tlsopt$1);"
+    echo "CREATE FEDERATED WORKSPACE w WITH (min_nodes = 5, min_nodes_per_round = 3, $tls_opts$1);"
     for k in 1 2 3 4 5; do
         if [ $k = 3 ]; then
             echo "REGISTER FEDERATED NODE 'node3' WITH (endpoint = 'tls://127.0.0.1:$2'$3);"
@@ -128,7 +127,6 @@ pids=$(echo "$pids" | sed "s/ $coord//")
 cp node3.log killed3.log
 grep -q '^completed$' train.out || bad "the training did not complete: $(cat train.out)"
 model train.db > train.model
-q() { "$shell" train.db -c "$1" | tail -1; }
 [ "$(q "SELECT count(*) FROM federated_training_metrics('m')")" = $R ] || bad "not $R rounds: $(cat train.model)"
 # the last round node3 was in the sum (the kill's round, when its masked
 # vector got through), and the rounds on either side

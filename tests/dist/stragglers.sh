@@ -10,11 +10,10 @@ name=stragglers
 make_sites 6000
 for k in 1 2 3; do start "node$k" "node$k" "site$k.db"; done
 
-q() { "$shell" train.db -c "$1" 2>/dev/null | tail -1; }
 cat > train.sql <<SQL
 CREATE FEDERATED WORKSPACE w WITH (min_nodes = 3, min_nodes_per_round = 2,
   stragglers_timeout = 1, round_timeout = 120, auto_reconnect = true, reconnect_interval = 1,
-  certificate = 'pki/coordinator.pem', private_key = 'pki/coordinator.key', ca_bundle = 'pki/ca.pem');
+  $tls_opts);
 REGISTER FEDERATED NODE 'node1' WITH (endpoint = 'tls://127.0.0.1:$(cat node1.port)');
 REGISTER FEDERATED NODE 'node2' WITH (endpoint = 'tls://127.0.0.1:$(cat node2.port)');
 REGISTER FEDERATED NODE 'node3' WITH (endpoint = 'tls://127.0.0.1:$(cat node3.port)');
