@@ -14,7 +14,10 @@
  * standard error, one event a line, as key=value pairs; with --verbose
  * also one line per request and one per answer (event=request,
  * event=response).  Connections have TCP keepalive (every 60 s) and
- * TCP_NODELAY.  SIGTERM and SIGINT stop accepting,
+ * TCP_NODELAY.  The main thread only accepts; each connection's thread
+ * makes its TLS handshake (10 s at most) and then serves it, so a peer
+ * that connects and says nothing holds up nobody but its own slot of
+ * --max-connections.  SIGTERM and SIGINT stop accepting,
  * end the open connections between requests and exit 0; SIGHUP reloads
  * the certificate, key and CA for the connections that follow.
  */
@@ -43,6 +46,7 @@ typedef struct Settings {
 } Settings;
 
 #define KEEPALIVE_S 60          /* TCP keepalive of every connection */
+#define HANDSHAKE_S 10          /* a connection's TLS handshake, at most */
 
 static volatile sig_atomic_t stop_flag, reload_flag;
 static int wake[2] = {-1, -1};
@@ -183,7 +187,7 @@ static int read_config(Settings *s, const char *path)
 /* ---- connections ------------------------------------------------------------------- */
 
 typedef struct Conn {
-    HlTlsConn *tls;
+    HlTlsConn *tls;             /* accepted; the thread makes its handshake */
     const Settings *s;
     struct Conn *next;
     pthread_t thread;
@@ -227,13 +231,19 @@ static void on_response(void *arg, int phase, const char *error, int64_t bytes_o
 
 static const HlServeHooks verbose_hooks = { NULL, on_request, on_response };
 
-static void *serve(void *arg)
+/* A connection: the handshake, then the requests until either side ends,
+ * each outcome logged. */
+static void serve_conn(Conn *c)
 {
-    Conn *c = arg;
-    const char *peer = hl_tls_peer_name(c->tls);
-    logf_("info", "connected", "peer=%s", peer ? peer : "?");
     hl_err err;
     hl_err_clear(&err);
+    if (hl_tls_handshake_server(c->tls, HANDSHAKE_S, &err) != HELIOS_OK) {
+        if (!stop_flag)     /* else it was our shutdown(), not the peer */
+            logf_("warn", "refused", "reason=\"%s\"", err.msg);
+        return;
+    }
+    const char *peer = hl_tls_peer_name(c->tls);
+    logf_("info", "connected", "peer=%s", peer ? peer : "?");
     HlServeOpts o = { .name = c->s->name, .db_path = c->s->db, .filter = c->s->filter,
                       .max_bandwidth_mbps = c->s->max_mbps,
                       .hooks = c->s->verbose > 0 ? &verbose_hooks : NULL };
@@ -242,6 +252,13 @@ static void *serve(void *arg)
         logf_("info", "closed", "peer=%s", peer ? peer : "?");
     else
         logf_("warn", "closed", "peer=%s reason=\"%s\"", peer ? peer : "?", err.msg);
+}
+
+/* A connection's thread. */
+static void *serve(void *arg)
+{
+    Conn *c = arg;
+    serve_conn(c);
     pthread_mutex_lock(&conn_mu);
     c->done = 1;
     pthread_mutex_unlock(&conn_mu);
@@ -271,6 +288,53 @@ static void reap(int all)
         } else
             pp = &c->next;
     }
+    pthread_mutex_unlock(&conn_mu);
+}
+
+/* Takes one pending connection and starts its thread, or refuses it when
+ * --max-connections are open (those still in their handshake count). */
+static void accept_one(HlTlsCtx *ctx, int lfd, const Settings *s)
+{
+    hl_err err;
+    hl_err_clear(&err);
+    HlTlsConn *c = hl_tls_accept_tcp(ctx, lfd, &err);
+    if (!c) {
+        if (err.code != HELIOS_OK) {
+            logf_("warn", "refused", "reason=\"%s\"", err.msg);
+            /* out of descriptors, most likely: the listener stays readable,
+             * so give the connections a moment to end rather than spin */
+            poll(NULL, 0, 100);
+        }
+        return;
+    }
+    pthread_mutex_lock(&conn_mu);
+    int full = nconn >= s->max_conn;
+    pthread_mutex_unlock(&conn_mu);
+    if (full) {
+        logf_("warn", "refused", "reason=\"peer %s: %d connections already (max-connections)\"",
+              hl_tls_peer_addr(c), s->max_conn);
+        hl_tls_close(c);
+        return;
+    }
+    Conn *k = calloc(1, sizeof *k);
+    if (!k) {
+        hl_tls_close(c);
+        return;
+    }
+    k->tls = c;
+    k->s = s;
+    pthread_mutex_lock(&conn_mu);
+    if (pthread_create(&k->thread, NULL, serve, k) != 0) {
+        pthread_mutex_unlock(&conn_mu);
+        logf_("warn", "refused", "reason=\"peer %s: cannot start a thread\"",
+              hl_tls_peer_addr(c));
+        hl_tls_close(c);
+        free(k);
+        return;
+    }
+    k->next = conns;
+    conns = k;
+    nconn++;
     pthread_mutex_unlock(&conn_mu);
 }
 
@@ -382,40 +446,7 @@ int main(int argc, char **argv)
         }
         if (n <= 0 || !(p[0].revents & POLLIN) || stop_flag)
             continue;
-        hl_err e1;
-        hl_err_clear(&e1);
-        HlTlsConn *c = hl_tls_accept(ctx, lfd, 10, &e1);
-        if (!c) {
-            logf_("warn", "refused", "reason=\"%s\"", e1.msg);
-            continue;
-        }
-        pthread_mutex_lock(&conn_mu);
-        int full = nconn >= s.max_conn;
-        pthread_mutex_unlock(&conn_mu);
-        if (full) {
-            logf_("warn", "refused", "reason=\"%d connections already (max-connections)\"",
-                  s.max_conn);
-            hl_tls_close(c);
-            continue;
-        }
-        Conn *k = calloc(1, sizeof *k);
-        if (!k) {
-            hl_tls_close(c);
-            continue;
-        }
-        k->tls = c;
-        k->s = &s;
-        pthread_mutex_lock(&conn_mu);
-        if (pthread_create(&k->thread, NULL, serve, k) != 0) {
-            pthread_mutex_unlock(&conn_mu);
-            hl_tls_close(c);
-            free(k);
-            continue;
-        }
-        k->next = conns;
-        conns = k;
-        nconn++;
-        pthread_mutex_unlock(&conn_mu);
+        accept_one(ctx, lfd, &s);
     }
     logf_("info", "stopping", "connections=%d", nconn);
     close(lfd);

@@ -28,4 +28,8 @@ char *hl_clock_text(char *buf, int size);
  * not affected by HELIOS_NOW. */
 double hl_now_seconds(void);
 
+/* The CPU seconds this process has used, all threads together
+ * (CLOCK_PROCESS_CPUTIME_ID), for the phases' cpu_seconds. */
+double hl_cpu_seconds(void);
+
 #endif

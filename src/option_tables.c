@@ -94,6 +94,8 @@ static const HlOptDef workspace_opts[] = {
             "fold node updates into a running sum k at a time as they arrive; default: all at once"),
     OPT_BOOL("async_aggregation", "false",
              "buffered asynchronous aggregation (FedBuff): do not wait for all nodes"),
+    OPT_INT("max_staleness", 0, 1000000, "10",
+            "async_aggregation: an update trained from a global model more than this many steps old is dropped"),
 
     /* transport and security (issue 5) */
     OPT_ENUM("communication_protocol", c_protocol, "\"tls\"",
@@ -348,6 +350,7 @@ static const HlOptRule rules[] = {
     { .kind = W, .rule = HL_RULE_RANGE_IF, .a = "compression_level", .b = "compression",
       .vals = v_lz4, .lo = 1, .hi = 12 },
     REQ(W, "reconnect_interval", "auto_reconnect", v_true),
+    REQ(W, "max_staleness", "async_aggregation", v_true),
     /* workspace: what HIPAA mode requires (issue 6) */
     HIPAA_FORBIDS("encryption", "none", "HIPAA requires encryption in transit and at rest"),
     HIPAA_FORBIDS("certificate_validation", "false", "HIPAA requires authenticated nodes"),

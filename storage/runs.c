@@ -628,6 +628,25 @@ static int insert_nodes(sqlite3 *db, const RunHead *h, const HlCatRound *r, int6
     return rc;
 }
 
+int hl_cat_round_set_accuracy(sqlite3 *db, int64_t run_id, int round_number, double accuracy,
+                              hl_err *err)
+{
+    sqlite3_stmt *q;
+    int rc = hl_cat_prepare(db, "UPDATE hl_round SET global_accuracy = ?3 "
+                                "WHERE run_id = ?1 AND round_number = ?2",
+                            &q, err, "cannot change the catalog");
+    if (rc == HELIOS_OK) {
+        sqlite3_bind_int64(q, 1, run_id);
+        sqlite3_bind_int(q, 2, round_number);
+        if (isnan(accuracy))
+            sqlite3_bind_null(q, 3);
+        else
+            sqlite3_bind_double(q, 3, accuracy);
+        rc = hl_cat_step_done(db, q, err, "cannot change the catalog");
+    }
+    return rc;
+}
+
 int hl_cat_node_missed(sqlite3 *db, int64_t node_id, int slow, const char *why, hl_err *err)
 {
     int own = 0;

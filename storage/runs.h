@@ -193,6 +193,12 @@ typedef struct HlCatRound {
  * params, server_state, rounds_done and updated_at -- one transaction. */
 int hl_cat_round_commit(sqlite3 *db, int64_t run_id, const HlCatRound *r, hl_err *err);
 
+/* The accuracy of round `round_number` of run `run_id`, known after the
+ * round was committed (batch_communication: the nodes evaluate a round's
+ * model with the next round's training).  NaN: NULL. */
+int hl_cat_round_set_accuracy(sqlite3 *db, int64_t run_id, int round_number, double accuracy,
+                              hl_err *err);
+
 /* A node that did not answer in a round: status 'slow' (it did not answer
  * in time: stragglers_timeout or round_timeout) or 'failed' (an error, a
  * lost connection), with why.  (hl_cat_round_commit() marks the nodes

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "agg.h"
+#include "async.h"
 #include "catalog.h"
 #include "helios.h"
 #include "json.h"
@@ -96,9 +97,12 @@ static void run_free(HlRun *r)
     free(r->model);
     free(r->train_config);
     free(r->rows);
+    hl_eng_left_out_clear(r);
     hl_dp_round_cost_clear(&r->dp_cost);
     free(r->params);
     free(r->state);
+    free(r->down_ef);
+    hl_update_code_clear(&r->down);
     free(r);
 }
 
@@ -242,25 +246,6 @@ int hl_engine_wait(HlEngine *e, int64_t model_id, double timeout, char *status, 
 
 /* ---- setup (the caller's thread) ---------------------------------------------- */
 
-/* Sends req to every node; responses into resp[] (cleared by the caller).
- * The first failure names its node. */
-int hl_eng_ask_all(HlRun *r, const HlMsg *req, HlMsg *resp, hl_err *err)
-{
-    for (int i = 0; i < r->nnodes; i++) {
-        hl_err e1;
-        hl_err_clear(&e1);
-        if (r->nodes[i]->ops->exchange(r->nodes[i], req, &resp[i], &e1) != HELIOS_OK) {
-            char named[300];
-            snprintf(named, sizeof named, "node '%.250s'", r->nodes[i]->name);
-            if (strstr(e1.msg, named))      /* the node's message names it already */
-                return hl_err_set(err, e1.code ? e1.code : HELIOS_ERROR, -1, "%s", e1.msg);
-            return hl_err_set(err, e1.code ? e1.code : HELIOS_ERROR, -1, "node '%s': %s",
-                              r->nodes[i]->name, e1.msg);
-        }
-    }
-    return HELIOS_OK;
-}
-
 /* A node behind TLS: the node's certificate, private_key and ca_bundle,
  * each defaulting to the workspace's option of the same name; how frames
  * travel from the workspace's options (compression, encryption, time-outs,
@@ -340,12 +325,14 @@ static int read_rounds(HlRun *r, const char *ws_opts, hl_err *err)
     r->timeout = straggle > 0 ? straggle
                               : hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "round_timeout", 600);
     r->batch = (int)hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "aggregation_batch_size", 0);
-    if (hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "batch_communication", 0) != 0)
-        return hl_err_set(err, HELIOS_NOTIMPL, -1,
-                          "not implemented yet: batch_communication; set it to false (each request of a round is one frame already)");
-    if (hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "async_aggregation", 0) != 0)
-        return hl_err_set(err, HELIOS_NOTIMPL, -1,
-                          "not implemented yet: async_aggregation (FedBuff); set it to false");
+    r->batch_comm = hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "batch_communication", 0) != 0;
+    r->async = hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "async_aggregation", 0) != 0;
+    if (r->async) {
+        /* aggregation_batch_size is then the buffer's K (async.h) */
+        r->max_staleness = (int)hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "max_staleness", 10);
+        r->async_k = hl_async_k(r->batch, r->round_min, r->nnodes);
+        return hl_async_check(r, err);
+    }
     if (r->batch > 0 && (!r->agg->sums || r->agg->per_step))
         return hl_err_set(err, HELIOS_OPTION, -1,
                           "aggregation_batch_size folds the updates into a running sum as they arrive, and aggregation '%s' needs them all at once; use fedavg, fedprox, fedadam, fedyogi or fedadagrad, or unset aggregation_batch_size",
@@ -400,7 +387,8 @@ int hl_eng_open_nodes(HlRun *r, sqlite3 *db, int64_t ws_id, hl_err *err)
     return rc;
 }
 
-/* SCHEMA, STATS, plan, SETUP; fills r->train_config and r->tp. */
+/* SCHEMA, STATS, plan; fills r->train_config.  A node that fails SCHEMA or
+ * STATS is left out when enough others answer (hl_eng_ask_enough). */
 static int prepare_data(HlRun *r, const char *opts, HlEncoding *enc, char **plan_json,
                         hl_err *err)
 {
@@ -447,7 +435,7 @@ static int prepare_data(HlRun *r, const char *opts, HlEncoding *enc, char **plan
     req.source = source;
     req.columns = cols;
     req.ncolumns = ncol;
-    if ((rc = hl_eng_ask_all(r, &req, resp, err)) != HELIOS_OK)
+    if ((rc = hl_eng_ask_enough(r, &req, resp, err)) != HELIOS_OK)
         goto done;
     if ((rc = hl_plan_kinds(resp, r->nnodes, ncol, kinds, err)) != HELIOS_OK)
         goto done;
@@ -455,7 +443,7 @@ static int prepare_data(HlRun *r, const char *opts, HlEncoding *enc, char **plan
         hl_msg_clear(&resp[i]);
     req.type = HL_MSG_STATS;
     req.kinds = kinds;
-    if ((rc = hl_eng_ask_all(r, &req, resp, err)) != HELIOS_OK)
+    if ((rc = hl_eng_ask_enough(r, &req, resp, err)) != HELIOS_OK)
         goto done;
     if ((rc = hl_plan_encoding(opts, (const char *const *)cols, ncol, kinds, resp, r->nnodes,
                                enc, err)) != HELIOS_OK)
@@ -482,7 +470,8 @@ done:
 }
 
 /* SETUP: every node loads and encodes its rows with the agreed plan and
- * holds out its validation rows; then the model spec is read back. */
+ * holds out its validation rows (one that fails is left out when enough
+ * others answer); then the model spec is read back. */
 static int setup_nodes(HlRun *r, const char *opts, const char *plan_json, hl_err *err)
 {
     HlMsg *resp = calloc((size_t)r->nnodes, sizeof *resp);
@@ -496,7 +485,7 @@ static int setup_nodes(HlRun *r, const char *opts, const char *plan_json, hl_err
         req.encoding = (char *)plan_json;
         req.seed = r->seed;
         req.validation_split = hl_eng_opt_num(HL_OBJ_MODEL, opts, "validation_split", 0);
-        rc = hl_eng_ask_all(r, &req, resp, err);
+        rc = hl_eng_ask_enough(r, &req, resp, err);
     }
     int64_t train_rows = 0;
     if (rc == HELIOS_OK && !(r->rows = calloc((size_t)r->nnodes, sizeof *r->rows)))
@@ -529,6 +518,11 @@ int hl_engine_start(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mode
 /* Secure aggregation: what the protocol needs of the run. */
 static int start_secure(HlRun *r, hl_err *err)
 {
+    if (r->nleft && r->nnodes < HL_SECAGG_MIN_NODES)
+        return hl_err_set(err, HELIOS_OPTION, -1,
+                          "secure aggregation needs %d to %d nodes; %d of the workspace's %d answered (%s)",
+                          HL_SECAGG_MIN_NODES, HL_SECAGG_MAX_NODES, r->nnodes,
+                          r->nnodes + r->nleft, r->left[0].why);
     if (r->nnodes < HL_SECAGG_MIN_NODES || r->nnodes > HL_SECAGG_MAX_NODES)
         return hl_err_set(err, HELIOS_OPTION, -1,
                           "secure aggregation needs %d to %d nodes; workspace has %d",
@@ -653,8 +647,9 @@ int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mod
     r->threshold = hl_eng_opt_num(HL_OBJ_MODEL, opts, "convergence_threshold", 0);
     r->early_stop = (int)hl_eng_opt_num(HL_OBJ_MODEL, opts, "early_stopping_rounds", 0);
     r->val_freq = (int)hl_eng_opt_num(HL_OBJ_MODEL, opts, "validation_frequency", 1);
-    /* min_nodes: registered nodes needed to start; min_nodes_per_round:
-     * answers needed for a round to count (default 1). */
+    /* min_nodes: registered nodes needed to start, and nodes that must
+     * answer SCHEMA, STATS and SETUP (the others are left out of the run);
+     * min_nodes_per_round: answers needed for a round to count (default 1). */
     r->min_nodes = (int)hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "min_nodes", 1);
     r->round_min = (int)hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "min_nodes_per_round", 1);
     r->aggcfg.server_learning_rate =
@@ -765,6 +760,8 @@ int hl_engine_resume(HlEngine *e, sqlite3 *db, int64_t model_id, const char *mod
         };
         rc = hl_cat_run_begin(db, &s, &r->run_id, err);
     }
+    if (rc == HELIOS_OK)        /* in the statement's transaction, as the run's row */
+        rc = hl_eng_left_out_report(r, db, note, notesz, err);
     if (rc == HELIOS_OK) {
         pthread_mutex_lock(&e->mu);
         r->next = e->runs;

@@ -45,10 +45,13 @@ void hl_engine_free(HlEngine *e);
 
 /* Starts training model `model_id` (name `model`) of workspace `ws_id` with
  * the effective options `opts` (the model's merged with the run's, JSON)
- * and the workspace's `ws_opts`.  On error nothing is running and *err
- * says why (names the node, table or column at fault).  note (notesz
- * bytes; may be NULL) receives what the user should know, e.g. the noise
- * multiplier differential privacy calibrated, or "". */
+ * and the workspace's `ws_opts`.  A node that fails SCHEMA, STATS or SETUP
+ * is left out of the run (closed; marked failed, or slow, in the catalog)
+ * when at least the workspace's min_nodes others answer; with fewer, the
+ * first failure is the error.  On error nothing is running and *err says
+ * why (names the node, table or column at fault).  note (notesz bytes; may
+ * be NULL) receives what the user should know, e.g. the nodes left out and
+ * why, the noise multiplier differential privacy calibrated, or "". */
 int hl_engine_start(HlEngine *e, sqlite3 *db, int64_t model_id, const char *model,
                     int64_t ws_id, const char *ws_opts, const char *opts, char *note,
                     size_t notesz, hl_err *err);

@@ -663,6 +663,9 @@ static int code_update(HlNode *node, const HlTrainPlan *tp, const HlMsg *req, Hl
     return rc;
 }
 
+static int eval_into(const HlNode *node, const HlTrainPlan *tp, const HlMsg *req, HlMsg *resp,
+                     hl_err *err);
+
 static int node_train(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
 {
     const Local *l = node->impl;
@@ -671,6 +674,8 @@ static int node_train(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
     HlDataset ds;
     HlRng rng;
     int rc = ready_plan(node, req, &tp, err);
+    if (rc == HELIOS_OK && req->eval_first)    /* the global model evaluated first */
+        rc = eval_into(node, &tp, req, resp, err);
     if (rc != HELIOS_OK)
         return rc;
     if (!(resp->params = malloc((size_t)(tp.nparams > 0 ? tp.nparams : 1) * sizeof *resp->params)))
@@ -720,17 +725,16 @@ static int node_train(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
     return tp.secure ? keep_update(node, &tp, req, resp, err) : HELIOS_OK;
 }
 
-static int node_eval(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
+/* The evaluation counts of params over the rows of eval_split into
+ * resp->metrics (EVAL, and TRAIN with eval_first). */
+static int eval_into(const HlNode *node, const HlTrainPlan *tp, const HlMsg *req, HlMsg *resp,
+                     hl_err *err)
 {
     const Local *l = node->impl;
-    HlTrainPlan tp;
     HlDataset ds;
-    int rc = ready_plan(node, req, &tp, err), size, from, to;
-    if (rc != HELIOS_OK)
-        return rc;
-    size = hl_eval_size(tp.spec.task, tp.spec.nclass);
-    from = req->eval_split == 1 ? l->ntrain : 0;
-    to = req->eval_split == 0 ? l->ntrain : l->n;
+    int size = hl_eval_size(tp->spec.task, tp->spec.nclass);
+    int from = req->eval_split == 1 ? l->ntrain : 0;
+    int to = req->eval_split == 0 ? l->ntrain : l->n;
     if (req->eval_split < 0 || req->eval_split > 2)
         return hl_err_set(err, HELIOS_MISUSE, -1, "node '%s': eval_split %d (0, 1 or 2 expected)",
                           node->name, req->eval_split);
@@ -738,22 +742,33 @@ static int node_eval(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
         return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
     resp->nmetrics = size;
     ds = (HlDataset){ .n = to - from, .d = l->d, .x = l->x + (size_t)from * l->d, .y = l->y + from };
-    if (hl_eval_accumulate(tp.ops, &tp.spec, req->params, &ds, NULL, 0, resp->metrics) != 0)
+    if (hl_eval_accumulate(tp->ops, &tp->spec, req->params, &ds, NULL, 0, resp->metrics) != 0)
         return hl_err_set(err, HELIOS_NOMEM, -1, "node '%s': evaluation failed (out of memory)",
                           node->name);
-    resp->rows = to - from;
+    if (req->type == HL_MSG_EVAL)
+        resp->rows = to - from;
     return HELIOS_OK;
+}
+
+static int node_eval(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)
+{
+    HlTrainPlan tp;
+    int rc = ready_plan(node, req, &tp, err);
+    return rc == HELIOS_OK ? eval_into(node, &tp, req, resp, err) : rc;
 }
 
 /* ---- the node ------------------------------------------------------------------------- */
 
-/* The tensor bytes of a message: parameters and metrics (8 a value), a
- * coded update (its indices and values, and its scale when quantized). */
+/* The tensor bytes of a message: metrics (8 a value), and parameters (8 a
+ * value) or, in their place, a code (its indices and values, and its scale
+ * when quantized: a coded update, or the global model coded for a node
+ * that holds the previous one). */
 static int64_t payload(const HlMsg *m)
 {
-    return ((int64_t)m->nparams + m->nmetrics) * 8
-           + (int64_t)(m->update_idx_len + m->update_values_len)
-           + (m->update_bits && m->update_bits < 32 ? 8 : 0);
+    int64_t model = m->update_bits ? (int64_t)(m->update_idx_len + m->update_values_len)
+                                     + (m->update_bits < 32 ? 8 : 0)
+                                   : (int64_t)m->nparams * 8;
+    return model + (int64_t)m->nmetrics * 8;
 }
 
 static int local_exchange(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *err)

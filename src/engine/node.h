@@ -55,7 +55,9 @@
  *           noise is drawn from a stream the coordinator cannot know (the
  *           node mixes a secret into the seed).
  *   EVAL    train_config (the model spec), params, eval_split -> metrics
- *           (engine/eval.h), rows (evaluated).
+ *           (engine/eval.h), rows (evaluated).  A TRAIN request with
+ *           eval_first does an EVAL of its params before training, its
+ *           metrics in the TRAIN response.
  *   SECAGG  blob -> blob: one message of the secure aggregation protocol
  *           (src/secagg/secagg.h) and the node's reply.  With
  *           secure_aggregation in the config, TRAIN answers without
@@ -150,13 +152,26 @@ typedef struct HlMsg {
     int nmetrics;
     /* TRAIN response with a compressed update (engine/update_codec.h, the
      * train_config's update_bits / update_sparsity): params is absent and
-     * these carry params - request params, coded.  update_bits 0: none. */
+     * these carry params - request params, coded.  update_bits 0: none.
+     * TRAIN and EVAL requests with a version: the global model coded
+     * against version down_base (dense, update_p values), which a remote
+     * node may get in place of params (net/remote.c). */
     int update_bits, update_p;
     double update_scale;
     uint8_t *update_idx;        /* uint32 LE indices, ascending (NULL: dense) */
     size_t update_idx_len;
     uint8_t *update_values;     /* int8 / int16 LE, or LE doubles (bits 32) */
     size_t update_values_len;
+    /* TRAIN and EVAL requests: the global model's version (1, 2, ... within
+     * a run; 0: unversioned).  A remote node keeps the last model and
+     * train_config it was sent, so a request may carry, in place of
+     * params, nothing (the node holds this version) or the model coded
+     * against down_base (the node holds that one), and no train_config
+     * when it is the one the node holds; in-process nodes always get both. */
+    int version, down_base;
+    int eval_first;             /* TRAIN request (batch_communication): evaluate params
+                                   over the eval_split rows first, as EVAL would, and
+                                   answer the counts in metrics with the update */
     /* local to this process: never on the wire */
     double deadline;            /* request: the hl_now_seconds() time by which the answer
                                    must be in (a round's stragglers_timeout); 0: the node's

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "helios.h"
+#include "eval.h"
 #include "secure.h"
 #include "update_codec.h"
 
@@ -219,6 +220,10 @@ static void train_one(Work *w, int i)
     req.dp_noise = in->dp_noise;
     req.dp_count_noise = in->dp_count_noise;
     req.deadline = w->deadline;
+    req.eval_first = in->eval_first;
+    req.eval_split = in->eval_split;
+    if (in->down)
+        hl_update_code_model(in->down, in->version, &req);
     hl_err_clear(&rn->err);
     double t0 = hl_now_seconds();
     HlNode *node = in->nodes[i];
@@ -326,6 +331,7 @@ int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err)
     int m = 0, first_bad = -1;
     int64_t rows = 0;
     out->bytes_sent = out->bytes_received = 0;
+    out->evaluated = 0;
     for (int i = 0; i < in->n; i++) {
         const HlRoundNode *rn = &out->node[i];
         out->bytes_sent += rn->bytes_sent;
@@ -334,6 +340,10 @@ int hl_round_run(const HlRoundIn *in, HlRoundOut *out, hl_err *err)
             if (first_bad < 0)
                 first_bad = i;
             continue;
+        }
+        if (in->eval_first && out->metrics && w.resp[i].nmetrics == in->nmetrics) {
+            hl_eval_merge(out->metrics, w.resp[i].metrics, in->nmetrics);
+            out->evaluated++;
         }
         models[m] = w.resp[i].params;
         weights[m] = weight_of(in, rn);

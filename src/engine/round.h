@@ -62,6 +62,11 @@ typedef struct HlRoundIn {
                                    else round_timeout); 0: none.  A remote node that misses
                                    it is dropped from the round as slow; in-process nodes
                                    are not timed */
+    int version;                /* of global (node.h: version); 0: unversioned */
+    int eval_first, eval_split; /* batch_communication: the nodes evaluate global first
+                                   (node.h), their counts merged into out->metrics */
+    int nmetrics;               /* with eval_first: the counts' size (engine/eval.h) */
+    const struct HlUpdateCode *down;  /* global coded against version - 1 (bits 0: none) */
     int batch;                  /* aggregation_batch_size: > 0 folds the updates into a
                                    running sum k at a time as they arrive (the aggregator
                                    must sum: agg->sums && !agg->per_step), so the updates
@@ -96,6 +101,9 @@ typedef struct HlRoundOut {
     double dp_report_sum;       /* node-level DP: the sum of the nodes' dp_report */
     double dp_clip;             /* record-level DP: the median of the clips the nodes
                                    ended with (0: none reported) */
+    double *metrics;            /* with eval_first: nmetrics zeroed counts (caller's
+                                   buffer), the answering nodes' merged in node order */
+    int evaluated;              /* nodes whose counts were merged */
 } HlRoundOut;
 
 /* Runs the round.  Returns HELIOS_OK, or an error (too few nodes answered:

@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 
 #include "alerts.h"
+#include "async.h"
 #include "clock.h"
 #include "engine_int.h"
 #include "eval.h"
@@ -30,13 +31,6 @@
 #include "ledger.h"
 #include "runs.h"
 #include "secure.h"
-
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int64_t peak_memory(void)
 {
@@ -106,6 +100,8 @@ static int eval_node(HlRun *r, const double *params, int i, HlMsg *resp)
     req.params = (double *)params;
     req.nparams = r->p;
     req.eval_split = r->has_valid ? 1 : 0;
+    if (params == r->params)
+        hl_update_code_model(&r->down, r->version, &req);
     req.deadline = r->timeout > 0 ? hl_now_seconds() + r->timeout : 0;
     hl_err e1;
     hl_err_clear(&e1);
@@ -123,6 +119,36 @@ static void eval_one(void *arg, int i)
 {
     EvalJob *j = arg;
     j->ok[i] = eval_node(j->r, j->params, i, &j->resp[i]);
+}
+
+/* The new global model (next) as the current one plus its change
+ * quantized to down_bits, stochastically (update_codec.h), the rounding
+ * carried to the next round (error feedback at the coordinator, as the
+ * nodes do for their updates: Tang et al. 2019, "DoubleSqueeze"); r->down
+ * is that change coded, for the nodes that hold the current model. */
+static int code_global(HlRun *r, int round, double *next, hl_err *err)
+{
+    int p = r->p;
+    if (!r->down_ef && !(r->down_ef = calloc((size_t)(p ? p : 1), sizeof *r->down_ef)))
+        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    double *delta = malloc(sizeof *delta * (size_t)(p ? p : 1));
+    if (!delta)
+        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    for (int j = 0; j < p; j++)
+        delta[j] = next[j] - r->params[j];
+    HlRng qr;
+    hl_rng_seed(&qr, r->seed, (uint64_t)round, 0, HL_RNG_QUANT);
+    HlUpdateCodec codec = { .bits = r->down_bits, .sparsity = 0 };
+    hl_update_code_clear(&r->down);
+    int rc = hl_update_encode(delta, p, &codec, r->down_ef, &qr, &r->down, err);
+    if (rc == HELIOS_OK)
+        rc = hl_update_decode(&r->down, p, delta, err);
+    for (int j = 0; rc == HELIOS_OK && j < p; j++)
+        next[j] = r->params[j] + delta[j];
+    free(delta);
+    if (rc != HELIOS_OK)
+        hl_update_code_clear(&r->down);
+    return rc;
 }
 
 /* The bytes of an EVAL exchange (node.h: wire_sent, wire_received). */
@@ -265,7 +291,7 @@ static void check_alerts(HlRun *r, sqlite3 *db, int round, const HlRoundOut *out
         .global_accuracy = acc, .loss_delta = isfinite(prev_loss) ? out->loss - prev_loss : NAN,
         .node_variance = out->node_variance, .participating_nodes = out->participated,
         .dropped_nodes = out->dropped, .active_nodes = out->participated,
-        .registered_nodes = r->nnodes, .round_duration_seconds = seconds,
+        .registered_nodes = r->nnodes + r->nleft, .round_duration_seconds = seconds,
         .communication_mb = (double)(out->bytes_sent + out->bytes_received) / 1e6,
     };
     double budget = hl_eng_opt_num(HL_OBJ_WORKSPACE, ws_opts, "privacy_budget", NAN);
@@ -288,6 +314,141 @@ static void check_alerts(HlRun *r, sqlite3 *db, int round, const HlRoundOut *out
     free(ws_opts);
 }
 
+/* Evaluates the global model once the nodes are idle. */
+static int evaluate_global(HlRun *r, HlRunLoop *loop, HlEvalSummary *s, hl_err *err)
+{
+    if (loop->quiesce)
+        loop->quiesce(loop->quiesce_arg);
+    return evaluate(r, r->params, s, err);
+}
+
+int hl_eng_round_charge(HlRun *r, sqlite3 *db, int round, double *spent, HlRunStatus *status,
+                        hl_err *err)
+{
+    *spent = 0;
+    if (r->dp.mechanism == HL_DP_NONE)
+        return HELIOS_OK;
+    /* Charged before anything is released: a round that would not fit
+     * does not run. */
+    HlDpSpendCtx ctx = { .ws_id = r->ws_id, .model_id = r->model_id, .run_id = r->run_id,
+                         .model = r->model, .round = round };
+    int src = hl_dp_spend(db, &ctx, &r->dp, &r->dp_cost, r->clip.clip, spent, err);
+    if (src != HELIOS_OK)
+        *status = src == HL_DP_EXHAUSTED ? HL_RUN_BUDGET_EXHAUSTED : HL_RUN_FAILED;
+    return src;
+}
+
+/* Early stopping watches the held-out rows' loss when the nodes keep some
+ * (measured every validation_frequency rounds), else the training loss:
+ * no better value for early_stopping_rounds rounds.  1: stop. */
+static int stop_early(const HlRun *r, HlRunLoop *loop, int round, double watched)
+{
+    if (!isfinite(watched))
+        return 0;
+    if (watched < loop->best) {
+        loop->best = watched;
+        loop->best_round = round;
+        return 0;
+    }
+    return r->early_stop > 0 && round - loop->best_round >= r->early_stop;
+}
+
+/* Does every node take part in every round (select_nodes)? */
+static int all_every_round(const HlRun *r)
+{
+    return !((r->per_round > 0 && r->per_round < r->nnodes)
+             || (r->fraction > 0 && r->fraction < 1));
+}
+
+int hl_eng_round_end(HlRun *r, sqlite3 *db, HlRunLoop *loop, const HlRoundEnd *e,
+                     HlRunStatus *status, hl_err *err)
+{
+    const HlRoundOut *out = e->out;
+    int round = e->round;
+    double acc = NAN, vloss = NAN, te = hl_now_seconds();
+    int64_t es0 = r->eval_sent, er0 = r->eval_received;
+    int final = round == r->rounds;
+    int due = final || (r->val_freq > 0 && round % r->val_freq == 0);
+    if (due && !final && r->batch_comm && !r->async && all_every_round(r)) {
+        loop->pending = round;  /* with the next round's TRAIN requests */
+        due = 0;
+    }
+    if (due) {
+        HlEvalSummary s;
+        if (evaluate_global(r, loop, &s, err) == HELIOS_OK) {
+            acc = s.accuracy;
+            vloss = s.loss;
+            *loop->last = s;
+        }
+    }
+    double eval_s = hl_now_seconds() - te, c2 = hl_cpu_seconds();
+    HlCatRoundPhase ph[3] = {
+        {HL_CAT_PHASE_LOCAL_TRAINING, out->train_seconds, e->c1 - e->c0, peak_memory(),
+         out->bytes_sent, out->bytes_received},
+        {HL_CAT_PHASE_AGGREGATION, out->aggregate_seconds, 0, peak_memory(), 0, 0},
+        {HL_CAT_PHASE_EVALUATION, eval_s, c2 - e->c1, peak_memory(), r->eval_sent - es0,
+         r->eval_received - er0},
+    };
+    double seconds = hl_now_seconds() - e->t0;
+    if (commit_round(r, db, round, e->pick, e->m, out, acc, seconds, e->spent, ph, 3, err)
+        != HELIOS_OK) {
+        *status = HL_RUN_FAILED;
+        return 0;
+    }
+    check_alerts(r, db, round, out, acc, seconds, loop->prev);
+    pthread_mutex_lock(&r->e->mu);
+    void (*progress)(void *, const char *, int, int, double, double, double) = r->e->progress;
+    void *parg = r->e->progress_arg;
+    pthread_mutex_unlock(&r->e->mu);
+    if (progress) {
+        double per_round = (hl_now_seconds() - loop->t_start) / (round - r->first_round + 1);
+        progress(parg, r->model, round, r->rounds, out->loss, acc,
+                 per_round * (r->rounds - round));
+    }
+    /* Convergence on the global loss (engine.h). */
+    if (r->threshold > 0 && isfinite(loop->prev) && fabs(loop->prev - out->loss) < r->threshold) {
+        *status = HL_RUN_CONVERGED;
+        if (!final) {
+            HlEvalSummary s;
+            if (evaluate_global(r, loop, &s, err) == HELIOS_OK)
+                *loop->last = s;
+        }
+        return 0;
+    }
+    loop->prev = out->loss;
+    if (stop_early(r, loop, round, r->has_valid ? vloss : out->loss)) {
+        *status = HL_RUN_CONVERGED;
+        HlEvalSummary s;
+        if (!final && evaluate_global(r, loop, &s, err) == HELIOS_OK)
+            *loop->last = s;
+        return 0;
+    }
+    return 1;
+}
+
+/* batch_communication: the evaluation of round `pending`, which came with
+ * this round's TRAIN answers (out->metrics), recorded as that round's;
+ * early stopping decides on it.  Returns 1 to go on; 0 when the run stops
+ * at round `pending` (this round's model is then not taken). */
+static int pending_eval(HlRun *r, sqlite3 *db, HlRunLoop *loop, int pending, const HlRoundOut *out,
+                        HlRunStatus *status, hl_err *err)
+{
+    HlEvalSummary s;
+    if (out->evaluated > 0)
+        hl_eval_summarize(r->tp.spec.task, r->tp.spec.nclass, out->metrics, &s);
+    else if (evaluate_global(r, loop, &s, err) != HELIOS_OK)   /* no answer carried it */
+        return 1;
+    *loop->last = s;
+    hl_err e1;
+    hl_err_clear(&e1);
+    hl_cat_round_set_accuracy(db, r->run_id, pending, s.accuracy, &e1);
+    if (r->has_valid && stop_early(r, loop, pending, s.loss)) {
+        *status = HL_RUN_CONVERGED;
+        return 0;
+    }
+    return 1;
+}
+
 /* The rounds.  Returns the run's final status; *err says why it failed. */
 static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err *err)
 {
@@ -296,12 +457,13 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
     HlSecAggServer *sa = NULL;
     HlRoundNode *rn = calloc((size_t)r->nnodes, sizeof *rn);
     double *next = malloc(sizeof *next * (size_t)r->p);
+    int nmetrics = hl_eval_size(r->tp.spec.task, r->tp.spec.nclass);
+    double *metrics = malloc(sizeof *metrics * (size_t)nmetrics);
     HlRunStatus status = HL_RUN_COMPLETED;
-    double prev = NAN, best = INFINITY;
-    int best_round = 0;
+    HlRunLoop loop = { .last = last, .prev = NAN, .best = INFINITY };
     memset(last, 0, sizeof *last);
     last->loss = last->accuracy = NAN;
-    if (!pick || !rn || !next || !index) {
+    if (!pick || !rn || !next || !index || !metrics) {
         hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
         status = HL_RUN_FAILED;
         goto done;
@@ -353,25 +515,21 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
             goto done;
         }
     }
-    double t_start = hl_now_seconds();
+    r->version = 1;
+    r->down_bits = r->tp.compress && r->tp.codec.bits < 32 ? r->tp.codec.bits : 0;
+    loop.t_start = hl_now_seconds();
+    if (r->async) {
+        status = hl_async_rounds(r, db, &loop, err);
+        goto done;
+    }
     for (int round = r->first_round; round <= r->rounds; round++) {
         if (atomic_load(&r->stop)) {
             status = HL_RUN_STOPPED;
             break;
         }
-        double t0 = hl_now_seconds(), c0 = cpu_seconds();
-        double spent = 0;
-        if (r->dp.mechanism != HL_DP_NONE) {
-            /* Charged before anything is released: a round that would not
-             * fit does not run. */
-            HlDpSpendCtx ctx = { .ws_id = r->ws_id, .model_id = r->model_id,
-                                 .run_id = r->run_id, .model = r->model, .round = round };
-            int src = hl_dp_spend(db, &ctx, &r->dp, &r->dp_cost, r->clip.clip, &spent, err);
-            if (src != HELIOS_OK) {
-                status = src == HL_DP_EXHAUSTED ? HL_RUN_BUDGET_EXHAUSTED : HL_RUN_FAILED;
-                break;
-            }
-        }
+        double t0 = hl_now_seconds(), c0 = hl_cpu_seconds(), spent;
+        if (hl_eng_round_charge(r, db, round, &spent, &status, err) != HELIOS_OK)
+            break;
         int m = select_nodes(r, round, pick);
         for (int i = 0, j = 0; i < r->nnodes && j < m; i++)
             if (r->nodes[i] == pick[j])
@@ -392,79 +550,39 @@ static HlRunStatus run_rounds(HlRun *r, sqlite3 *db, HlEvalSummary *last, hl_err
             .dp_noise = dp_noise,
             .dp_count_noise = sa && r->dp.adaptive ? r->clip.count_stddev : 0,
             .timeout = r->timeout, .batch = r->batch,
+            .version = r->version, .down = &r->down,
         };
-        HlRoundOut out = { .global = next, .node = rn };
+        int pending = loop.pending;
+        loop.pending = 0;
+        if (pending) {          /* batch_communication: the last round's evaluation */
+            in.eval_first = 1;
+            in.eval_split = r->has_valid ? 1 : 0;
+            in.nmetrics = nmetrics;
+            memset(metrics, 0, sizeof *metrics * (size_t)nmetrics);
+        }
+        HlRoundOut out = { .global = next, .node = rn, .metrics = pending ? metrics : NULL };
         if (hl_round_run(&in, &out, err) != HELIOS_OK) {
             status = HL_RUN_FAILED;
             break;
         }
+        if (pending && !pending_eval(r, db, &loop, pending, &out, &status, err))
+            break;
         if (r->dp.adaptive && r->dp.level == HL_DP_NODE)
             /* with secure aggregation the nodes' shares noised the sum */
             hl_dp_adaptive_update(&r->clip, out.dp_report_sum, sa ? NULL : &dp_rng);
         else if (r->dp.adaptive && out.dp_clip > 0)
             r->clip.clip = out.dp_clip;
-        double c1 = cpu_seconds();
-        memcpy(r->params, next, sizeof *next * (size_t)r->p);
-        double acc = NAN, vloss = NAN, te = hl_now_seconds();
-        int64_t es0 = r->eval_sent, er0 = r->eval_received;
-        int final = round == r->rounds;
-        if (final || (r->val_freq > 0 && round % r->val_freq == 0)) {
-            HlEvalSummary s;
-            if (evaluate(r, r->params, &s, err) == HELIOS_OK) {
-                acc = s.accuracy;
-                vloss = s.loss;
-                *last = s;
-            }
-        }
-        double eval_s = hl_now_seconds() - te, c2 = cpu_seconds();
-        HlCatRoundPhase ph[3] = {
-            {HL_CAT_PHASE_LOCAL_TRAINING, out.train_seconds, c1 - c0, peak_memory(),
-             out.bytes_sent, out.bytes_received},
-            {HL_CAT_PHASE_AGGREGATION, out.aggregate_seconds, 0, peak_memory(), 0, 0},
-            {HL_CAT_PHASE_EVALUATION, eval_s, c2 - c1, peak_memory(), r->eval_sent - es0,
-             r->eval_received - er0},
-        };
-        double seconds = hl_now_seconds() - t0;
-        if (commit_round(r, db, round, pick, m, &out, acc, seconds, spent, ph, 3, err)
-            != HELIOS_OK) {
+        if (r->down_bits && code_global(r, round, next, err) != HELIOS_OK) {
             status = HL_RUN_FAILED;
             break;
         }
-        check_alerts(r, db, round, &out, acc, seconds, prev);
-        pthread_mutex_lock(&r->e->mu);
-        void (*progress)(void *, const char *, int, int, double, double, double) = r->e->progress;
-        void *parg = r->e->progress_arg;
-        pthread_mutex_unlock(&r->e->mu);
-        if (progress) {
-            double per_round = (hl_now_seconds() - t_start) / (round - r->first_round + 1);
-            progress(parg, r->model, round, r->rounds, out.loss, acc,
-                     per_round * (r->rounds - round));
-        }
-        /* Convergence on the global loss (engine.h). */
-        if (r->threshold > 0 && isfinite(prev) && fabs(prev - out.loss) < r->threshold) {
-            status = HL_RUN_CONVERGED;
-            if (!final) {
-                HlEvalSummary s;
-                if (evaluate(r, r->params, &s, err) == HELIOS_OK)
-                    *last = s;
-            }
+        double c1 = hl_cpu_seconds();
+        memcpy(r->params, next, sizeof *next * (size_t)r->p);
+        r->version++;
+        HlRoundEnd end = { .round = round, .pick = pick, .m = m, .out = &out, .t0 = t0,
+                           .c0 = c0, .c1 = c1, .spent = spent };
+        if (!hl_eng_round_end(r, db, &loop, &end, &status, err))
             break;
-        }
-        prev = out.loss;
-        /* Early stopping watches the held-out rows' loss when the nodes
-         * keep some (measured every validation_frequency rounds), else the
-         * training loss: no better value for early_stopping_rounds rounds. */
-        double watched = r->has_valid ? vloss : out.loss;
-        if (isfinite(watched) && watched < best) {
-            best = watched;
-            best_round = round;
-        } else if (isfinite(watched) && r->early_stop > 0 && round - best_round >= r->early_stop) {
-            status = HL_RUN_CONVERGED;
-            HlEvalSummary s;
-            if (!final && evaluate(r, r->params, &s, err) == HELIOS_OK)
-                *last = s;
-            break;
-        }
     }
 done:
     hl_secagg_server_free(sa);
@@ -472,6 +590,7 @@ done:
     free(pick);
     free(rn);
     free(next);
+    free(metrics);
     return status;
 }
 

@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "node.h"
 #include "rng.h"
 
 /* How to compress. */
@@ -119,5 +120,10 @@ int hl_update_code_pack(const HlUpdateCode *c, uint8_t **idx, size_t *idx_len, u
  * hl_update_decode's to check. */
 int hl_update_code_unpack(int p, int bits, double scale, const uint8_t *idx, size_t idx_len,
                           const uint8_t *vals, size_t vals_len, HlUpdateCode *c, hl_err *err);
+
+/* A TRAIN or EVAL request's model fields (node.h: version): req->version
+ * = version and, when down is a dense 8- or 16-bit code (bits 0: none)
+ * and version > 1, the code from version - 1 (req points into down). */
+void hl_update_code_model(const HlUpdateCode *down, int version, HlMsg *req);
 
 #endif

@@ -78,3 +78,16 @@ int hl_update_code_unpack(int p, int bits, double scale, const uint8_t *idx, siz
         memcpy(c->q, vals, n * w);
     return HELIOS_OK;
 }
+
+void hl_update_code_model(const HlUpdateCode *down, int version, HlMsg *req)
+{
+    req->version = version;
+    if (version > 1 && (down->bits == 8 || down->bits == 16) && !down->idx) {
+        req->down_base = version - 1;
+        req->update_bits = down->bits;
+        req->update_p = down->p;
+        req->update_scale = down->scale;
+        req->update_values = down->q;
+        req->update_values_len = (size_t)down->p * (size_t)(down->bits / 8);
+    }
+}

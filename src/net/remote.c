@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "helios.h"
 #include "local_node.h"
+#include "update_codec.h"
 
 #define DEFAULT_TIMEOUT 300.0           /* an exchange, when none is given */
 #define DEFAULT_RECONNECT 10.0          /* seconds between dials, when none is given */
@@ -76,6 +77,9 @@ typedef struct Remote {
     char why[200];              /* how it broke, for the errors that follow */
     double next_dial;           /* with auto_reconnect: no dial before this time */
     int64_t sent, received;     /* frame bytes of the connections closed so far */
+    int held;                   /* the model version the node holds on this connection
+                                   (node.h: version); 0: none */
+    char *held_config;          /* the train_config it holds (NULL: none) */
 } Remote;
 
 /* One exchange's clock: it ends by `end`, `limit` seconds after it began. */
@@ -110,6 +114,9 @@ static void drop(Remote *r, int lost)
     hl_net_session_wipe(&r->s);
     hl_tls_close(r->conn);
     r->conn = NULL;
+    r->held = 0;
+    free(r->held_config);
+    r->held_config = NULL;
     r->lost |= lost;
 }
 
@@ -272,7 +279,31 @@ static int roundtrip(HlNode *node, const HlMsg *req, HlMsg *resp, Clock *k, hl_e
     uint8_t *body = NULL;
     size_t len = 0;
     HlFrameHeader h;
-    int rc = hl_wire_encode_msg(req, 1, &body, &len, err);
+    /* the global model: nothing when the node holds it, coded when it holds
+     * the previous one, else whole (node.h: version) */
+    HlMsg q = *req;
+    int coded = req->update_bits && r->held && r->held == req->down_base;
+    if (req->version > 0 && (r->held == req->version || coded)) {
+        q.params = NULL;
+        q.nparams = 0;
+    }
+    if (req->version > 0 && (r->held == req->version || !coded)) {
+        q.down_base = q.update_bits = q.update_p = 0;
+        q.update_scale = 0;
+        q.update_values = NULL;
+        q.update_values_len = 0;
+    }
+    if (req->version > 0 && req->train_config && r->held_config
+        && strcmp(req->train_config, r->held_config) == 0)
+        q.train_config = NULL;
+    int rc = hl_wire_encode_msg(&q, 1, &body, &len, err);
+    r->held = 0;                /* until the answer says the node took it */
+    if (req->version > 0 && !q.train_config) {
+        /* held since an earlier request */
+    } else {
+        free(r->held_config);
+        r->held_config = NULL;
+    }
     if (rc != HELIOS_OK)
         return rc;
     rc = hl_net_send(&r->s, HL_FRAME_REQUEST, body, len, left(k), err);
@@ -288,6 +319,11 @@ static int roundtrip(HlNode *node, const HlMsg *req, HlMsg *resp, Clock *k, hl_e
                             "node '%s' answered a request of phase %d with phase %d", node->name,
                             (int)req->type, (int)resp->type);
         io = rc != HELIOS_OK;       /* a garbled answer: start again on a new connection */
+        if (rc == HELIOS_OK && req->version > 0) {
+            r->held = req->version;
+            if (!r->held_config && req->train_config)
+                r->held_config = strdup(req->train_config);  /* NULL: sent again */
+        }
     } else if (rc == HELIOS_OK && h.type == HL_FRAME_ERROR)
         rc = error_frame(body, h.length, err);
     else if (rc == HELIOS_OK) {
@@ -489,8 +525,77 @@ static int serve_hello(HlNetSession *s, const HlServeOpts *o, HlNode **local, hl
     return rc;
 }
 
+/* The last global model the coordinator sent on this connection. */
+typedef struct Held {
+    double *x;
+    int p, version;             /* version 0: none */
+    char *config;               /* the last train_config (NULL: none) */
+} Held;
+
+/* A TRAIN or EVAL request's model as params (node.h: version): kept when
+ * sent whole, else rebuilt from the one held (plus the code).  Fails, with
+ * the reason for the coordinator, when this node does not hold what the
+ * request builds on. */
+static int take_model(Held *m, HlMsg *req, hl_err *err)
+{
+    if (req->version <= 0 || (req->type != HL_MSG_TRAIN && req->type != HL_MSG_EVAL))
+        return HELIOS_OK;
+    if (req->train_config) {
+        char *cfg = strdup(req->train_config);
+        if (!cfg)
+            return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+        free(m->config);
+        m->config = cfg;
+    } else if (!m->config)
+        return hl_err_set(err, HELIOS_ERROR, -1, "this node holds no train_config");
+    else if (!(req->train_config = strdup(m->config)))
+        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    if (req->params) {
+        double *x = realloc(m->x, sizeof *x * (size_t)(req->nparams ? req->nparams : 1));
+        if (!x)
+            return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+        memcpy(x, req->params, sizeof *x * (size_t)req->nparams);
+        m->x = x;
+        m->p = req->nparams;
+        m->version = req->version;
+        return HELIOS_OK;
+    }
+    int base = req->update_bits ? req->down_base : req->version;
+    if (!m->version || m->version != base || (req->update_bits && req->update_p != m->p)) {
+        int had = m->version;
+        m->version = 0;
+        return hl_err_set(err, HELIOS_ERROR, -1,
+                          "this node holds model version %d, the request builds on %d", had, base);
+    }
+    int rc = HELIOS_OK;
+    if (req->update_bits) {
+        HlUpdateCode c;
+        double *d = malloc(sizeof *d * (size_t)(m->p ? m->p : 1));
+        rc = d ? hl_update_code_unpack(m->p, req->update_bits, req->update_scale, NULL, 0,
+                                       req->update_values, req->update_values_len, &c, err)
+               : hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+        if (rc == HELIOS_OK && (rc = hl_update_decode(&c, m->p, d, err)) == HELIOS_OK) {
+            for (int j = 0; j < m->p; j++)
+                m->x[j] += d[j];
+            m->version = req->version;
+        }
+        if (d)
+            hl_update_code_clear(&c);
+        free(d);
+        if (rc != HELIOS_OK) {
+            m->version = 0;
+            return rc;
+        }
+    }
+    if (!(req->params = malloc(sizeof *req->params * (size_t)(m->p ? m->p : 1))))
+        return hl_err_set(err, HELIOS_NOMEM, -1, "out of memory");
+    memcpy(req->params, m->x, sizeof *req->params * (size_t)m->p);
+    req->nparams = m->p;
+    return HELIOS_OK;
+}
+
 /* One REQUEST (h, body: its plain body) answered, as it was asked. */
-static int serve_request(HlNetSession *s, const HlServeOpts *o, HlNode *local,
+static int serve_request(HlNetSession *s, const HlServeOpts *o, HlNode *local, Held *held,
                          const HlFrameHeader *h, const uint8_t *body, int64_t bytes_in,
                          hl_err *err)
 {
@@ -508,7 +613,8 @@ static int serve_request(HlNetSession *s, const HlServeOpts *o, HlNode *local,
     hl_net_session_mirror(s, h);
     hl_err nerr;
     hl_err_clear(&nerr);
-    if (local->ops->exchange(local, &req, &resp, &nerr) == HELIOS_OK) {
+    if (take_model(held, &req, &nerr) == HELIOS_OK
+        && local->ops->exchange(local, &req, &resp, &nerr) == HELIOS_OK) {
         uint8_t *out = NULL;
         size_t len = 0;
         rc = hl_wire_encode_msg(&resp, 0, &out, &len, err);
@@ -530,6 +636,7 @@ int hl_node_serve(HlTlsConn *c, const HlServeOpts *o, volatile sig_atomic_t *sto
 {
     HlNetSession s;
     HlNode *local = NULL;
+    Held held = { NULL, 0, 0, NULL };
     int rc = hl_net_session_init(&s, c, err);
     if (rc == HELIOS_OK)
         rc = serve_hello(&s, o, &local, err);
@@ -548,7 +655,7 @@ int hl_node_serve(HlTlsConn *c, const HlServeOpts *o, volatile sig_atomic_t *sto
         if (h.type == HL_FRAME_PING)
             rc = hl_net_send(&s, HL_FRAME_PONG, body, h.length, CONTROL_WAIT, err);
         else if (h.type == HL_FRAME_REQUEST)
-            rc = serve_request(&s, o, local, &h, body, s.bytes_in - in0, err);
+            rc = serve_request(&s, o, local, &held, &h, body, s.bytes_in - in0, err);
         else
             rc = hl_err_set(err, HELIOS_ERROR, -1, "unexpected %s frame",
                             hl_wire_frame_name(h.type));
@@ -556,6 +663,8 @@ int hl_node_serve(HlTlsConn *c, const HlServeOpts *o, volatile sig_atomic_t *sto
     }
     if (local)
         local->ops->close(local);
+    free(held.x);
+    free(held.config);
     hl_net_session_wipe(&s);
     return rc;
 }

@@ -495,35 +495,31 @@ static int handshake(HlTlsConn *c, double deadline, double timeout_s, hl_err *er
     return HELIOS_OK;
 }
 
-HlTlsConn *hl_tls_accept(HlTlsCtx *x, int listen_fd, double timeout_s, hl_err *err)
+/* accept() on listen_fd: the new socket, -2 when none is pending, or -1
+ * and err. */
+static int take_fd(int listen_fd, struct sockaddr_storage *ss, socklen_t *len, hl_err *err)
 {
-    double deadline = deadline_after(timeout_s);
-    struct sockaddr_storage ss;
-    socklen_t len;
-    int fd;
     for (;;) {
-        len = sizeof ss;
-        fd = accept(listen_fd, (struct sockaddr *)&ss, &len);
+        *len = sizeof *ss;
+        int fd = accept(listen_fd, (struct sockaddr *)ss, len);
         if (fd >= 0)
-            break;
+            return fd;
         if (errno == EINTR || errno == ECONNABORTED)
             continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-            sys_err(err, "listener", "cannot accept a connection");
-            return NULL;
-        }
-        int w = wait_fd(listen_fd, POLLIN, deadline);
-        if (w == 0) {
-            hl_err_set(err, HELIOS_IO, -1, "no connection within %g s", timeout_s);
-            return NULL;
-        }
-        if (w < 0) {
-            sys_err(err, "listener", "poll");
-            return NULL;
-        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return -2;
+        sys_err(err, "listener", "cannot accept a connection");
+        return -1;
     }
+}
+
+/* A server connection on fd (which it takes), from the peer at ss, before
+ * the handshake. */
+static HlTlsConn *wrap_accepted(HlTlsCtx *x, int fd, const struct sockaddr_storage *ss,
+                                socklen_t len, hl_err *err)
+{
     char host[NI_MAXHOST], serv[NI_MAXSERV], label[300];
-    if (getnameinfo((struct sockaddr *)&ss, len, host, sizeof host, serv, sizeof serv,
+    if (getnameinfo((const struct sockaddr *)ss, len, host, sizeof host, serv, sizeof serv,
                     NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
         snprintf(host, sizeof host, "?");
         snprintf(serv, sizeof serv, "?");
@@ -538,8 +534,54 @@ HlTlsConn *hl_tls_accept(HlTlsCtx *x, int listen_fd, double timeout_s, hl_err *e
         return NULL;
     }
     sock_tune(fd, ctx_sockopts(x));
-    HlTlsConn *c = conn_new(x, fd, label, err);
-    if (c && handshake(c, deadline_after(timeout_s), timeout_s, err) != HELIOS_OK) {
+    return conn_new(x, fd, label, err);
+}
+
+HlTlsConn *hl_tls_accept_tcp(HlTlsCtx *x, int listen_fd, hl_err *err)
+{
+    if (!x->server) {
+        hl_err_set(err, HELIOS_MISUSE, -1, "a client's TLS context cannot accept");
+        return NULL;
+    }
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int fd = take_fd(listen_fd, &ss, &len, err);
+    return fd >= 0 ? wrap_accepted(x, fd, &ss, len, err) : NULL;
+}
+
+int hl_tls_handshake_server(HlTlsConn *c, double timeout_s, hl_err *err)
+{
+    if (!c || !c->server)
+        return hl_err_set(err, HELIOS_MISUSE, -1, "a server's handshake needs an accepted "
+                          "connection");
+    if (c->broken)
+        return hl_err_set(err, HELIOS_IO, -1, "%s: the connection has failed", c->label);
+    return handshake(c, deadline_after(timeout_s), timeout_s, err);
+}
+
+HlTlsConn *hl_tls_accept(HlTlsCtx *x, int listen_fd, double timeout_s, hl_err *err)
+{
+    if (!x->server) {
+        hl_err_set(err, HELIOS_MISUSE, -1, "a client's TLS context cannot accept");
+        return NULL;
+    }
+    double deadline = deadline_after(timeout_s);
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int fd;
+    while ((fd = take_fd(listen_fd, &ss, &len, err)) == -2) {
+        int w = wait_fd(listen_fd, POLLIN, deadline);
+        if (w == 0) {
+            hl_err_set(err, HELIOS_IO, -1, "no connection within %g s", timeout_s);
+            return NULL;
+        }
+        if (w < 0) {
+            sys_err(err, "listener", "poll");
+            return NULL;
+        }
+    }
+    HlTlsConn *c = fd >= 0 ? wrap_accepted(x, fd, &ss, len, err) : NULL;
+    if (c && hl_tls_handshake_server(c, timeout_s, err) != HELIOS_OK) {
         conn_free(c);
         return NULL;
     }

@@ -84,8 +84,30 @@ int hl_tls_listen(const char *host, int port, int backlog, int *fd, int *bound_p
  * to timeout_s for a connection when none is pending ("no connection within
  * 5 s"; a server loop usually polls listen_fd and calls this when it is
  * readable), then gives the handshake timeout_s more.  The handshake runs
- * in the calling thread. */
+ * in the calling thread: a peer that connects and says nothing holds it
+ * for timeout_s.  hl_tls_accept_tcp then hl_tls_handshake_server, with the
+ * wait for a connection in front. */
 HlTlsConn *hl_tls_accept(HlTlsCtx *x, int listen_fd, double timeout_s, hl_err *err);
+
+/* The two halves of hl_tls_accept, for a server that hands the handshake
+ * to another thread so that one silent peer holds up nobody else.
+ *
+ * hl_tls_accept_tcp takes a pending connection from listen_fd and never
+ * waits: it accept()s, sets the socket up (non-blocking, the context's TCP
+ * options) and wraps it in a connection with an SSL from the context's
+ * current certificate, before any byte of TLS.  Returns what the caller
+ * owns (hl_tls_close), whose hl_tls_peer_addr is known and hl_tls_peer_name
+ * not yet; or NULL with err untouched when no connection is pending (poll
+ * said readable, but another thread took it or the peer gave up first), or
+ * NULL and err when accept() fails ("listener: cannot accept a connection:
+ * Too many open files"; HELIOS_MISUSE with a client's context). */
+HlTlsConn *hl_tls_accept_tcp(HlTlsCtx *x, int listen_fd, hl_err *err);
+/* Makes the server's handshake on a connection from hl_tls_accept_tcp, in
+ * the calling thread, within timeout_s: HELIOS_OK, or the refusal with its
+ * reason as hl_tls_accept gives it ("peer 127.0.0.1:40312: handshake timed
+ * out after 10 s"), after which the connection is good only for
+ * hl_tls_close.  HELIOS_MISUSE on a client's connection. */
+int hl_tls_handshake_server(HlTlsConn *c, double timeout_s, hl_err *err);
 
 /* Connects to host:port (a name or an address; each address it resolves to
  * is tried in turn) and makes the handshake, all within timeout_s.

@@ -114,7 +114,9 @@ typedef struct Field {
     Kind kind;
     size_t off;                 /* the HlMsg member */
     size_t count;               /* its count: K_NAMES, K_TENSOR, K_BLOB and the per-column kinds */
-    int needed;                 /* the phase cannot do without it (K_NAMES: one at least) */
+    int needed;                 /* the phase cannot do without it (K_NAMES: one at least;
+                                   2: params and train_config, unless the message has a
+                                   version) */
 } Field;
 
 #define M(member) offsetof(HlMsg, member)
@@ -145,9 +147,18 @@ static const Field setup_req[] = {
 static const Field setup_resp[] = {
     F(rows, K_COUNT), F(rows_skipped, K_COUNT), F(rows_train, K_COUNT), F(rows_valid, K_COUNT),
 };
+/* The global model of TRAIN and EVAL: params and train_config, needed
+ * unless the request has a version (the node then holds them, or gets the
+ * model coded against the version it holds: update_*); version comes
+ * first, so that their checks know it. */
+#define MODEL { "params", K_TENSOR, M(params), M(nparams), 2 }
+#define CONFIG { "train_config", K_TEXT, M(train_config), 0, 2 }
+#define MODEL_CODE F(down_base, K_INT), F(update_bits, K_INT), F(update_p, K_INT), \
+    F(update_scale, K_NONNEG), FC(update_values, K_BLOB, update_values_len)
 static const Field train_req[] = {
-    NEED(train_config, K_TEXT), NEEDC(params, K_TENSOR, nparams), F(seed, K_U64),
+    F(version, K_INT), CONFIG, MODEL, MODEL_CODE, F(seed, K_U64),
     F(round, K_INT), F(clip, K_NONNEG), F(weight_scale, K_NONNEG), F(dp_shares, K_INT),
+    F(eval_first, K_INT), F(eval_split, K_SPLIT),
     F(dp_noise, K_NONNEG), F(dp_count_noise, K_NONNEG),
 };
 static const Field train_resp[] = {
@@ -155,9 +166,10 @@ static const Field train_resp[] = {
     F(loss_after, K_REAL), F(steps, K_COUNT), F(dp_report, K_REPORT), F(dp_clip, K_NONNEG),
     F(update_bits, K_INT), F(update_p, K_INT), F(update_scale, K_NONNEG),
     FC(update_idx, K_BLOB, update_idx_len), FC(update_values, K_BLOB, update_values_len),
+    FC(metrics, K_TENSOR, nmetrics),
 };
 static const Field eval_req[] = {
-    NEED(train_config, K_TEXT), NEEDC(params, K_TENSOR, nparams), F(eval_split, K_SPLIT),
+    F(version, K_INT), CONFIG, MODEL, MODEL_CODE, F(eval_split, K_SPLIT),
 };
 static const Field eval_resp[] = {
     FC(metrics, K_TENSOR, nmetrics), F(rows, K_COUNT),
@@ -299,7 +311,8 @@ static int check_field(Ctx *c, const Field *f, const HlMsg *m)
     case K_TEXT: {
         const char *s = MEMBER(char *, m, f->off);
         if (!s)
-            return f->needed ? bad(c, "%s is missing", f->name) : HELIOS_OK;
+            return f->needed == 1 || (f->needed == 2 && m->version == 0)
+                   ? bad(c, "%s is missing", f->name) : HELIOS_OK;
         return f->kind == K_NAME ? check_name(c, f->name, s) : HELIOS_OK;
     }
     case K_NAMES: {
@@ -315,8 +328,11 @@ static int check_field(Ctx *c, const Field *f, const HlMsg *m)
         }
         return rc;
     }
-    case K_TENSOR:
-        return check_array(c, f, MEMBER(double *, m, f->off), n, HL_WIRE_MAX_MSG / 8);
+    case K_TENSOR: {
+        Field g = *f;           /* needed 2: unless the message has a version */
+        g.needed = f->needed == 2 ? m->version == 0 : f->needed;
+        return check_array(c, &g, MEMBER(double *, m, f->off), n, HL_WIRE_MAX_MSG / 8);
+    }
     case K_BLOB: {
         size_t len = MEMBER(size_t, m, f->count);
         return check_array(c, f, MEMBER(uint8_t *, m, f->off),

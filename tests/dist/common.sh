@@ -10,6 +10,7 @@
 #   tls_opts              the workspace options naming the coordinator's
 #                         credentials and the CA (the test PKI)
 #   q SQL                 the last line of SQL's output on train.db
+#   register_nodes        REGISTER FEDERATED NODE for node1..node3 at their ports
 #   rounds [MODEL]        the last committed round of MODEL (default m) in
 #                         train.db, 0 before the first
 #   wait_round N [MODEL]  waits (60 s at most) until MODEL has round N
@@ -67,6 +68,11 @@ stop() {
 
 tls_opts="certificate = 'pki/coordinator.pem', private_key = 'pki/coordinator.key', ca_bundle = 'pki/ca.pem'"
 q() { "$shell" train.db -c "$1" 2>/dev/null | tail -1; }
+register_nodes() {
+    for k in 1 2 3; do
+        echo "REGISTER FEDERATED NODE 'node$k' WITH (endpoint = 'tls://127.0.0.1:$(cat "node$k.port")');"
+    done
+}
 rounds() {  # the last committed round of model ${1:-m}, 0 before the first (or before the model)
     r=$("$shell" train.db -c "SELECT coalesce(max(round_number), 0) FROM federated_training_status('${1:-m}')" \
         2>/dev/null | tail -1)

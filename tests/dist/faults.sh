@@ -16,9 +16,7 @@ cat > train.sql <<SQL
 CREATE FEDERATED WORKSPACE w WITH (min_nodes = 3, min_nodes_per_round = 2,
   auto_reconnect = true, reconnect_interval = 1,
   $tls_opts);
-REGISTER FEDERATED NODE 'node1' WITH (endpoint = 'tls://127.0.0.1:$(cat node1.port)');
-REGISTER FEDERATED NODE 'node2' WITH (endpoint = 'tls://127.0.0.1:$p2');
-REGISTER FEDERATED NODE 'node3' WITH (endpoint = 'tls://127.0.0.1:$(cat node3.port)');
+$(register_nodes)
 CREATE FEDERATED MODEL m WITH (algorithm = 'neural_network', layers = '[64, 64, 1]',
   features = ['x1', 'x2'], target = 'y', rounds = 60, learning_rate = 0.05, seed = 7,
   validation_frequency = 1000);

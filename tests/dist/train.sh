@@ -59,6 +59,29 @@ script "$tlsopt, encryption = 'none'" "endpoint = 'tls://127.0.0.1:$p1'" \
     "endpoint = 'tls://127.0.0.1:$p2'" "endpoint = 'tls://127.0.0.1:$p3'" > plain.sql
 "$shell" -f plain.sql plain.db > plain.out 2>&1 || bad "the unsealed training failed: $(cat plain.out)"
 cmp -s plain.out local.out || bad "unsealed and in-process runs differ: $(diff plain.out local.out)"
+# batch_communication: each round's evaluation rides on the next round's
+# training requests; the same models and the same accuracies
+script "$tlsopt, batch_communication = true" "endpoint = 'tls://127.0.0.1:$p1'" \
+    "endpoint = 'tls://127.0.0.1:$p2'" "endpoint = 'tls://127.0.0.1:$p3'" > batch.sql
+"$shell" -f batch.sql batch.db > batch.out 2>&1 || bad "the batched training failed: $(cat batch.out)"
+cmp -s batch.out local.out || bad "batched and in-process runs differ: $(diff batch.out local.out)"
+# quantization = 8 codes each node's update and, from round 2, the global
+# model for the nodes that hold the previous one: the same coding in
+# process, so the same model; and less sent from round 2 on
+script "$tlsopt, quantization = 8" "endpoint = 'tls://127.0.0.1:$p1'" \
+    "endpoint = 'tls://127.0.0.1:$p2'" "endpoint = 'tls://127.0.0.1:$p3'" > q8.sql
+script ", quantization = 8" "endpoint = 'local', database = 'site1.db'" \
+    "endpoint = 'local', database = 'site2.db'" "endpoint = 'local', database = 'site3.db'" \
+    > q8local.sql
+"$shell" -f q8.sql q8.db > q8.out 2>&1 || bad "the quantized training failed: $(cat q8.out)"
+"$shell" -f q8local.sql q8local.db > q8local.out 2>&1 || bad "the quantized in-process training failed"
+grep -q '^completed$' q8.out || bad "the quantized training did not complete: $(cat q8.out)"
+cmp -s q8.out q8local.out || bad "quantized remote and in-process runs differ: $(diff q8.out q8local.out)"
+sent() { "$shell" "$1" -c "SELECT network_sent_mb FROM federated_performance_metrics
+    WHERE phase = 'local_training' AND round_number = $2" | tail -1; }
+# (and the train_config, which the node holds from round 1, is not sent again)
+[ "$(awk "BEGIN { print ($(sent q8.db 3) < 0.5 * $(sent q8.db 1)) }")" = 1 ] \
+    || bad "round 3 sent $(sent q8.db 3) MB, round 1 $(sent q8.db 1): the model was not coded"
 
 # a node whose certificate comes from another CA: refused, and named
 start rogue rogue-node site1.db

@@ -40,5 +40,3 @@ CREATE FEDERATED MODEL adam WITH (source = 't', features = ['x1', 'x2'], target 
   rounds = 3, aggregation = 'fedadam', seed = 5);
 START FEDERATED TRAINING adam;
 SELECT wait_for_convergence('adam') AS outcome;
-ALTER FEDERATED WORKSPACE w SET (async_aggregation = true);
-START FEDERATED TRAINING adam;

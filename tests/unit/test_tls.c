@@ -8,7 +8,10 @@
  * client, a silent server, a read), reads and writes of exactly n bytes
  * (a framed echo from 1 byte to 8 MiB), no SIGPIPE on a closed peer,
  * certificate reload, the TCP options (keepalive, TCP_NODELAY) read back
- * with getsockopt on both sides, and exported keying material.  Everything
+ * with getsockopt on both sides, exported keying material, and the split
+ * accept (hl_tls_accept_tcp, hl_tls_handshake_server): a client that
+ * connects and says nothing does not hold up the next one's handshake,
+ * as it would inside hl_tls_accept (helios-node's denial of service).  Everything
  * runs on 127.0.0.1 with ports chosen by the kernel; every thread is
  * joined and every socket closed (counted).
  */
@@ -21,6 +24,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- the tests ----------------------------------------------------------- */
@@ -494,6 +498,168 @@ static void test_export_key(void)
     pair_end(&p);
 }
 
+/* ---- the split accept: a thread takes connections, one per connection
+ * makes its handshake, as helios-node does -------------------------------- */
+
+typedef struct Hs {
+    Srv *s;
+    int i;
+    HlTlsConn *c;
+    pthread_t th;
+} Hs;
+
+static void *hs_main(void *arg)
+{
+    Hs *h = arg;
+    hl_err err;
+    hl_err_clear(&err);
+    if (hl_tls_handshake_server(h->c, h->s->hs_timeout, &err) != HELIOS_OK) {
+        snprintf(h->s->msg[h->i], sizeof h->s->msg[h->i], "%.480s%s", err.msg,
+                 hl_tls_timed_out(h->c) ? " [timed out]" : "");
+        return NULL;
+    }
+    h->s->ok[h->i] = 1;
+    const char *pn = hl_tls_peer_name(h->c);
+    snprintf(h->s->peer[h->i], sizeof h->s->peer[h->i], "%s", pn ? pn : "(none)");
+    echo_loop(h->s, h->i, h->c);
+    return NULL;
+}
+
+/* Takes s->n connections with hl_tls_accept_tcp, each handed to a thread of
+ * its own at once; s->peer holds each one's address until its handshake. */
+static void *split_main(void *arg)
+{
+    Srv *s = arg;
+    Hs h[MAXC];
+    int n = 0;
+    while (n < s->n) {
+        struct pollfd p = { s->lfd, POLLIN, 0 };
+        if (poll(&p, 1, (int)(LONG * 1000)) <= 0) {
+            snprintf(s->msg[n], sizeof s->msg[n], "test: no connection came");
+            break;
+        }
+        hl_err err;
+        hl_err_clear(&err);
+        HlTlsConn *c = hl_tls_accept_tcp(s->ctx, s->lfd, &err);
+        if (!c) {
+            if (err.code != HELIOS_OK) {
+                snprintf(s->msg[n], sizeof s->msg[n], "%s", err.msg);
+                break;
+            }
+            continue;       /* nothing pending after all */
+        }
+        snprintf(s->peer[n], sizeof s->peer[n], "%s", hl_tls_peer_addr(c));
+        h[n] = (Hs){ .s = s, .i = n, .c = c };
+        if (pthread_create(&h[n].th, NULL, hs_main, &h[n]) != 0) {
+            hl_tls_close(c);
+            break;
+        }
+        n++;
+    }
+    for (int i = 0; i < n; i++) {
+        pthread_join(h[i].th, NULL);
+        hl_tls_close(h[i].c);
+    }
+    return NULL;
+}
+
+static double mono_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* A client that connects and says nothing, and then a real one: the real
+ * one's handshake and echo end long before the silent one's handshake
+ * times out (inside hl_tls_accept, one thread, it would wait those 3 s
+ * first), and the silent one is refused at its own time, saying why. */
+static void test_split_accept(void)
+{
+    Srv s;
+    hl_err err;
+    memset(&s, 0, sizeof s);
+    HlTlsConfig sc = cfg("node1", "ca");
+    hl_err_clear(&err);
+    s.n = 2;
+    s.hs_timeout = 3.0;
+    s.lfd = -1;
+    if (!(s.ctx = hl_tls_server_ctx(&sc, &err))
+        || hl_tls_listen("127.0.0.1", 0, 16, &s.lfd, &s.port, &err) != HELIOS_OK) {
+        fprintf(stderr, "test_split_accept: %s\n", err.msg);
+        CHECK(0);
+        hl_tls_ctx_free(s.ctx);
+        return;
+    }
+    /* nothing pending: NULL at once, and no error */
+    hl_err_clear(&err);
+    double t0 = mono_s();
+    CHECK(hl_tls_accept_tcp(s.ctx, s.lfd, &err) == NULL);
+    CHECK_INT(err.code, HELIOS_OK);
+    CHECK_STR(err.msg, "");
+    CHECK(mono_s() - t0 < 1.0);
+    HlTlsCtx *x = client_ctx("coordinator", "ca");
+    CHECK(hl_tls_accept_tcp(x, s.lfd, &err) == NULL);
+    CHECK_STR(err.msg, "a client's TLS context cannot accept");
+    /* a connection taken: its address known, no name before the handshake,
+     * which times out with the peer named */
+    int fd = raw_connect(s.port);
+    struct sockaddr_in me;
+    socklen_t melen = sizeof me;
+    CHECK(getsockname(fd, (struct sockaddr *)&me, &melen) == 0);
+    struct pollfd p = { s.lfd, POLLIN, 0 };
+    CHECK(poll(&p, 1, (int)(LONG * 1000)) == 1);
+    hl_err_clear(&err);
+    HlTlsConn *c = hl_tls_accept_tcp(s.ctx, s.lfd, &err);
+    CHECK_STR(err.msg, "");
+    if (c) {
+        char want[128];
+        snprintf(want, sizeof want, "127.0.0.1:%d", ntohs(me.sin_port));
+        CHECK_STR(hl_tls_peer_addr(c), want);
+        CHECK(hl_tls_peer_name(c) == NULL);
+        CHECK(hl_tls_is_server(c));
+        CHECK_INT(hl_tls_handshake_server(c, 0.2, &err), HELIOS_IO);
+        snprintf(want, sizeof want, "peer 127.0.0.1:%d: handshake timed out after 0.2 s",
+                 ntohs(me.sin_port));
+        CHECK_STR(err.msg, want);
+        CHECK(hl_tls_timed_out(c));
+        hl_tls_close(c);
+    }
+    CHECK(raw_wait_close(fd));
+    close(fd);
+
+    CHECK(pthread_create(&s.th, NULL, split_main, &s) == 0);
+    int silent = raw_connect(s.port);   /* first in the listener's queue */
+    t0 = mono_s();
+    c = connect_ok(x, s.port, "node1", &err);
+    if (c) {
+        CHECK_INT(echo(c, 1000), HELIOS_OK);
+        double took = mono_s() - t0;
+        if (took >= s.hs_timeout)
+            fprintf(stderr, "test_split_accept: the real client took %.3f s\n", took);
+        CHECK(took < s.hs_timeout);
+        hl_err_clear(&err);
+        CHECK_INT(hl_tls_handshake_server(c, 1.0, &err), HELIOS_MISUSE);
+        ask_close(c);
+        hl_tls_close(c);
+    }
+    pthread_join(s.th, NULL);
+    CHECK(raw_wait_close(silent));
+    close(silent);
+    close(s.lfd);
+    hl_tls_ctx_free(s.ctx);
+    hl_tls_ctx_free(x);
+    CHECK(!s.ok[0]);
+    char want[128];
+    snprintf(want, sizeof want, "peer %s: handshake timed out after 3 s [timed out]", s.peer[0]);
+    CHECK_STR(s.msg[0], want);
+    CHECK_HAS(s.peer[0], "127.0.0.1:");
+    CHECK(s.ok[1]);
+    CHECK_STR(s.peer[1], "coordinator");
+    CHECK_INT(s.frames[1], 1);
+    CHECK_STR(s.msg[1], "asked to close");
+}
+
 typedef HlTlsCtx *MakeCtx(const HlTlsConfig *c, hl_err *err);
 
 /* Making a context (hl_tls_server_ctx or hl_tls_client_ctx) from c must
@@ -566,6 +732,7 @@ int main(void)
     RUN(test_bad_config);
     RUN(test_socket_options);
     RUN(test_export_key);
+    RUN(test_split_accept);
     CHECK_INT(count_fds(), fds);        /* no socket left open */
     remove_pki("test_tls");
     return unit_report();

@@ -22,8 +22,11 @@ enum {
     WSCALE = 1 << 10, DP_SHARES = 1 << 11, DP_NOISE = 1 << 12, DP_COUNT = 1 << 13, BLOB = 1 << 14,
     TABLE = 1 << 15, KINDS = 1 << 16, ROWS = 1 << 17, ROWS_TRAIN = 1 << 18, ROWS_VALID = 1 << 19,
     ROWS_SKIPPED = 1 << 20, SUMS = 1 << 21, NONNULL = 1 << 22, VOCAB = 1 << 23, LOSSES = 1 << 24,
-    STEPS = 1 << 25, DP_REPORT = 1 << 26, DP_CLIP = 1 << 27, METRICS = 1 << 28
+    STEPS = 1 << 25, DP_REPORT = 1 << 26, DP_CLIP = 1 << 27, METRICS = 1 << 28,
+    VERSION = 1 << 29, EVAL_FIRST = 1u << 30, CODE = 1u << 31
 };
+/* a coded model or update: update_bits, _p, _scale, _values (and _idx in a
+ * response) */
 
 static unsigned phase_fields(HlMsgType type, int is_request)
 {
@@ -32,15 +35,16 @@ static unsigned phase_fields(HlMsgType type, int is_request)
         [HL_MSG_STATS] = SOURCE | COLUMNS | KINDS,
         [HL_MSG_SETUP] = SOURCE | ENCODING | SEED | VSPLIT,
         [HL_MSG_TRAIN] = CONFIG | PARAMS | SEED | ROUND | CLIP | WSCALE | DP_SHARES | DP_NOISE
-                       | DP_COUNT,
-        [HL_MSG_EVAL] = CONFIG | PARAMS | EVAL_SPLIT,
+                       | DP_COUNT | VERSION | CODE | EVAL_FIRST | EVAL_SPLIT,
+        [HL_MSG_EVAL] = CONFIG | PARAMS | EVAL_SPLIT | VERSION | CODE,
         [HL_MSG_SECAGG] = BLOB,
     };
     static const unsigned resp[] = {
         [HL_MSG_SCHEMA] = TABLE | KINDS | NONNULL | ROWS,
         [HL_MSG_STATS] = KINDS | ROWS | ROWS_SKIPPED | NONNULL | SUMS | VOCAB,
         [HL_MSG_SETUP] = ROWS | ROWS_SKIPPED | ROWS_TRAIN | ROWS_VALID,
-        [HL_MSG_TRAIN] = PARAMS | ROWS_TRAIN | LOSSES | STEPS | DP_REPORT | DP_CLIP,
+        [HL_MSG_TRAIN] = PARAMS | ROWS_TRAIN | LOSSES | STEPS | DP_REPORT | DP_CLIP | METRICS
+                       | CODE,
         [HL_MSG_EVAL] = METRICS | ROWS,
         [HL_MSG_SECAGG] = BLOB,
     };
@@ -110,6 +114,17 @@ static void check_same(const HlMsg *a, const HlMsg *b, int is_request)
     FIELD(DP_CLIP, same_bits(&a->dp_clip, &b->dp_clip, 1), !b->dp_clip);
     FIELD(METRICS, b->nmetrics == a->nmetrics && same_bits(a->metrics, b->metrics, a->nmetrics),
           !b->metrics && !b->nmetrics);
+    FIELD(VERSION, b->version == a->version && b->down_base == a->down_base,
+          !b->version && !b->down_base);
+    FIELD(EVAL_FIRST, b->eval_first == a->eval_first, !b->eval_first);
+    FIELD(CODE, b->update_bits == a->update_bits && b->update_p == a->update_p
+          && same_bits(&a->update_scale, &b->update_scale, 1)
+          && b->update_values_len == a->update_values_len
+          && !memcmp(a->update_values, b->update_values, a->update_values_len)
+          && (is_request ? !b->update_idx
+              : b->update_idx_len == a->update_idx_len
+                && !memcmp(a->update_idx, b->update_idx, a->update_idx_len)),
+          !b->update_bits && !b->update_values && !b->update_idx);
 }
 
 /* ---- frame headers ------------------------------------------------------ */

@@ -116,6 +116,18 @@ static inline void fill_all(HlMsg *m, HlMsgType type)
     m->metrics = malloc(4 * sizeof *m->metrics);
     for (int i = 0; i < 4; i++)
         m->metrics[i] = i * 1.5 + 0.1;
+    m->version = 9;
+    m->down_base = 8;
+    m->eval_first = 1;
+    m->update_bits = 8;
+    m->update_p = 6;
+    m->update_scale = 0.125;
+    m->update_values_len = 6;
+    m->update_values = malloc(6);
+    memcpy(m->update_values, "\x01\xff\x00\x7f\x81\x02", 6);
+    m->update_idx_len = 8;
+    m->update_idx = malloc(8);
+    memcpy(m->update_idx, "\x00\x00\x00\x00\x05\x00\x00\x00", 8);
 }
 
 static inline int same_str(const char *a, const char *b)
