@@ -453,6 +453,7 @@ int hl_cat_step_done(sqlite3 *db, sqlite3_stmt *q, hl_err *err, const char *doin
 typedef struct CatMigration {
     int version;
     const char *sql;
+    int (*after)(sqlite3 *db, hl_err *err);     /* then this, in the same transaction */
 } CatMigration;
 
 /*
@@ -624,11 +625,34 @@ static const char migration_4_sql[] =
     ");\n"
     "CREATE INDEX hl_notification_ws ON hl_notification(ws_id);\n";
 
+/*
+ * Version 5: the audit log as hash chains (storage/audit.c).  Each entry
+ * gets its chain (its workspace's name), its place in it (seq), the hash
+ * of the entry before it and its own; hl_audit_chain keeps each chain's head and the
+ * anchor that retention leaves.  The entries already there are chained
+ * in id order by hl_cat_audit_chain_existing().
+ */
+static const char migration_5_sql[] =
+    "ALTER TABLE hl_audit ADD COLUMN chain TEXT COLLATE NOCASE;\n"
+    "ALTER TABLE hl_audit ADD COLUMN seq INTEGER;\n"
+    "ALTER TABLE hl_audit ADD COLUMN prev_hash TEXT;\n"
+    "ALTER TABLE hl_audit ADD COLUMN hash TEXT;\n"
+    "CREATE INDEX hl_audit_chain_seq ON hl_audit(chain, seq);\n"
+    "CREATE TABLE hl_audit_chain (\n"
+    "    chain       TEXT PRIMARY KEY COLLATE NOCASE,\n"
+    "    head_seq    INTEGER NOT NULL,\n"
+    "    head_hash   TEXT NOT NULL,\n"
+    "    anchor_seq  INTEGER NOT NULL DEFAULT 0,\n"
+    "    anchor_hash TEXT NOT NULL DEFAULT "
+    "'0000000000000000000000000000000000000000000000000000000000000000'\n"
+    ");\n";
+
 static const CatMigration cat_migrations[] = {
-    {1, hl_schema_sql},         /* storage/schema.sql */
-    {2, migration_2_sql},
-    {3, migration_3_sql},
-    {4, migration_4_sql},
+    {1, hl_schema_sql, NULL},   /* storage/schema.sql */
+    {2, migration_2_sql, NULL},
+    {3, migration_3_sql, NULL},
+    {4, migration_4_sql, NULL},
+    {5, migration_5_sql, hl_cat_audit_chain_existing},
 };
 
 _Static_assert(sizeof cat_migrations / sizeof cat_migrations[0] == HL_CAT_SCHEMA_VERSION,
@@ -706,6 +730,8 @@ static int migrate(sqlite3 *db, hl_err *err)
             sqlite3_snprintf((int)sizeof doing, doing,
                              "cannot upgrade the catalog to schema version %d", m->version);
         rc = hl_cat_exec(db, m->sql, err, doing);
+        if (rc == HELIOS_OK && m->after)
+            rc = m->after(db, err);
     }
     if (rc == HELIOS_OK) {
         char sql[64];

@@ -46,7 +46,7 @@
 #include "../src/err.h"
 
 /* Current schema version (PRAGMA user_version after hl_cat_open). */
-#define HL_CAT_SCHEMA_VERSION 4
+#define HL_CAT_SCHEMA_VERSION 5
 
 typedef enum HlCatKind {
     HL_CAT_WORKSPACE = 0,       /* hl_workspace */
@@ -160,6 +160,38 @@ int hl_cat_only_workspace(sqlite3 *db, HlCatObj *out, hl_err *err);
  * that changed something, inside the statement's transaction. */
 int hl_cat_audit(sqlite3 *db, const char *action, HlCatKind k, const char *name,
                  const char *ws_name, const char *detail, hl_err *err);
+
+/* ---- the audit log's hash chains (storage/audit.c: how they are made,
+ * and what they detect and what not) ---- */
+
+/* Appends an entry to ws's chain (ws NULL: the chain of entries that
+ * belong to no workspace), timestamped now (HELIOS_NOW applies), in its own
+ * transaction or the caller's.  kind is an object kind's name ("model"),
+ * or NULL.  Training rounds, exports, alerts... are appended with it. */
+int hl_cat_audit_append(sqlite3 *db, const char *action, const char *kind, const char *name,
+                        const char *ws, const char *detail, hl_err *err);
+
+typedef struct HlCatAuditCheck {
+    int ok;                     /* 1: the chain is intact from its anchor to its head */
+    int64_t entries;            /* entries verified (before the first problem) */
+    int64_t anchor_seq;         /* the chain starts after this seq (retention pruned
+                                   the ones before; 0: none pruned) */
+    int64_t bad_id, bad_seq;    /* !ok: the first entry found wrong (bad_id 0: the
+                                   chain's end) */
+    char problem[200];          /* !ok: what is wrong with it */
+} HlCatAuditCheck;
+
+/* Walks ws's chain (NULL: the no-workspace chain); *r says whether it is
+ * intact or the first entry that was altered, removed or inserted.
+ * HELIOS_OK whatever it found; an error only when it cannot read. */
+int hl_cat_audit_verify(sqlite3 *db, const char *ws, HlCatAuditCheck *r, hl_err *err);
+
+/* Retention: drops ws's entries older than `before` ('YYYY-MM-DD
+ * HH:MM:SS'), a prefix of the chain and never its last entry, keeping the
+ * last dropped entry's seq and hash as the chain's anchor, so that
+ * verification still holds.  *pruned: entries dropped. */
+int hl_cat_audit_prune(sqlite3 *db, const char *ws, const char *before, int64_t *pruned,
+                       hl_err *err);
 
 /* The SQL text of the query behind SHOW FEDERATED WORKSPACES|NODES|MODELS
  * (what: 1, 2, 3 as HlShowWhat) and DESCRIBE FEDERATED MODEL, with ?1 bound

@@ -24,6 +24,10 @@ void hl_cat_unlift(sqlite3 *db);
  * tests that build an older catalog and upgrade it. */
 const char *hl_cat_migration_sql(int version);
 
+/* Migration 5: chains the audit entries written before the chains existed
+ * (audit.c). */
+int hl_cat_audit_chain_existing(sqlite3 *db, hl_err *err);
+
 /* ---- writes of several statements (catalog.c) ---------------------------- */
 
 /* A write's own transaction, protection lifted inside: BEGIN IMMEDIATE

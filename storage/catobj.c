@@ -528,20 +528,8 @@ int hl_cat_only_workspace(sqlite3 *db, HlCatObj *out, hl_err *err)
 int hl_cat_audit(sqlite3 *db, const char *action, HlCatKind k, const char *name,
                  const char *ws_name_, const char *detail, hl_err *err)
 {
-    if (!action)
-        return hl_err_set(err, HELIOS_MISUSE, -1, "an audit entry needs an action");
-    sqlite3_stmt *q = prepare_write(db,
-        "INSERT INTO hl_audit(action, object_kind, object_name, workspace, detail) "
-        "VALUES(?1, ?2, ?3, ?4, ?5)", err, "cannot write the audit log");
-    if (!q)
-        return err->code;
-    sqlite3_bind_text(q, 1, action, -1, SQLITE_STATIC);
-    if ((unsigned)k < HL_CAT__COUNT)
-        sqlite3_bind_text(q, 2, cat_kinds[k].kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, ws_name_, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 5, detail, -1, SQLITE_STATIC);
-    return run_write(db, q, err, "cannot write the audit log");
+    return hl_cat_audit_append(db, action, (unsigned)k < HL_CAT__COUNT ? cat_kinds[k].kind : NULL,
+                               name, ws_name_, detail, err);
 }
 
 int hl_cat_list(sqlite3 *db, HlCatKind k, int64_t ws_id, HlCatObj **out, int *n, hl_err *err)

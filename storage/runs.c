@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "catalog_int.h"
 #include "runs.h"
 #include "../src/helios.h"
@@ -706,6 +707,39 @@ static int update_run(sqlite3 *db, const HlCatRound *r, int64_t run_id, const ch
     return hl_cat_step_done(db, q, err, "cannot commit the round");
 }
 
+/* The round in the audit log (catalog.h), in its commit's transaction:
+ * action 'TRAINING ROUND', the model, its workspace, and what the round
+ * did as JSON. */
+static int audit_round(sqlite3 *db, const RunHead *h, int64_t run_id, const HlCatRound *r,
+                       hl_err *err)
+{
+    sqlite3_stmt *q;
+    int rc = hl_cat_prepare(db, "SELECT w.name, json_object('run', ?2, 'round', ?3, "
+                                "'global_loss', ?4, 'participating_nodes', ?5, "
+                                "'dropped_nodes', ?6, 'privacy_epsilon', ?7) "
+                                "FROM hl_model m JOIN hl_workspace w ON w.id = m.ws_id "
+                                "WHERE m.id = ?1",
+                            &q, err, "cannot write the audit log");
+    if (rc != HELIOS_OK)
+        return rc;
+    sqlite3_bind_int64(q, 1, h->model_id);
+    sqlite3_bind_int64(q, 2, run_id);
+    sqlite3_bind_int64(q, 3, r->round_number);
+    if (isfinite(r->global_loss))
+        sqlite3_bind_double(q, 4, r->global_loss);
+    sqlite3_bind_int(q, 5, r->nnodes);
+    sqlite3_bind_int64(q, 6, r->dropped_nodes);
+    sqlite3_bind_double(q, 7, r->privacy_epsilon);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        rc = hl_cat_audit_append(db, "TRAINING ROUND", "model", h->model,
+                                 (const char *)sqlite3_column_text(q, 0),
+                                 (const char *)sqlite3_column_text(q, 1), err);
+    else
+        rc = hl_cat_dberr(db, err, "cannot write the audit log");
+    sqlite3_finalize(q);
+    return rc;
+}
+
 int hl_cat_round_commit(sqlite3 *db, int64_t run_id, const HlCatRound *r, hl_err *err)
 {
     int own = 0;
@@ -737,6 +771,8 @@ int hl_cat_round_commit(sqlite3 *db, int64_t run_id, const HlCatRound *r, hl_err
         rc = insert_phase(db, round_id, &r->phases[i], err);
     if (rc == HELIOS_OK)
         rc = update_run(db, r, run_id, ts, err);
+    if (rc == HELIOS_OK)
+        rc = audit_round(db, &h, run_id, r, err);
     free(h.model);
     free(ts);
     return hl_cat_txn_end(db, own, rc, err);

@@ -201,11 +201,27 @@ static const HlView views[] = {
 
     {"federated_audit_log",
      "id INTEGER, timestamp TEXT, action TEXT, object_kind TEXT, object_name TEXT COLLATE NOCASE, "
-     "workspace TEXT COLLATE NOCASE, detail TEXT",
+     "workspace TEXT COLLATE NOCASE, detail TEXT, seq INTEGER, prev_hash TEXT, hash TEXT",
      0, {{0}},
-     "SELECT id, at, action, object_kind, object_name, workspace, detail FROM hl_audit ORDER BY id",
+     "SELECT id, at, action, object_kind, object_name, workspace, detail, seq, prev_hash, hash "
+     "FROM hl_audit ORDER BY id",
      NULL,
-     "every change to the catalog, oldest first"},
+     "every change to the catalog, oldest first, each chained to the one before it in its "
+     "workspace's hash chain"},
+
+    {"federated_audit_verify",
+     "status TEXT, entries_checked INTEGER, anchor_seq INTEGER, "
+     "first_bad_id INTEGER, first_bad_seq INTEGER, problem TEXT",
+     1, {WS_ARG},
+     /* hl_audit_verify() (src/sqlfn/audit.c) walks the chain */
+     "WITH v(j) AS (SELECT hl_audit_verify(?1)) "
+     "SELECT CASE json_extract(j, '$.intact') WHEN 1 THEN 'intact' ELSE 'tampered' END, "
+     "json_extract(j, '$.entries'), json_extract(j, '$.anchor_seq'), "
+     "json_extract(j, '$.first_bad_id'), json_extract(j, '$.first_bad_seq'), "
+     "json_extract(j, '$.problem') FROM v",
+     NULL,
+     "a workspace's audit chain walked from its anchor to its head: intact, or the first "
+     "entry altered, removed or inserted"},
 
     /* ---- training history (storage/runs.h) ----------------------------------- */
     {"federated_training_status",

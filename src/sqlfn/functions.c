@@ -407,5 +407,7 @@ int hl_sqlfn_register(sqlite3 *db)
     int rc = hl_sqlfn_register_functions(db);
     if (rc == SQLITE_OK)
         rc = hl_sqlfn_register_privacy(db);
+    if (rc == SQLITE_OK)
+        rc = hl_sqlfn_register_audit(db);
     return rc == SQLITE_OK ? hl_sqlfn_register_views(db) : rc;
 }

@@ -42,4 +42,8 @@ int hl_sqlfn_register_functions(sqlite3 *db);
  * registered by hl_sqlfn_register().  Same return values. */
 int hl_sqlfn_register_privacy(sqlite3 *db);
 
+/* hl_audit_verify(workspace) (audit.c), behind the view
+ * federated_audit_verify; registered by hl_sqlfn_register(). */
+int hl_sqlfn_register_audit(sqlite3 *db);
+
 #endif

@@ -81,17 +81,17 @@ static void test_migrate_from_zero(void)
     fresh_path("zero");
     sqlite3 *db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_OK);
-    CHECK_STR(one(db, "PRAGMA user_version"), "4");
+    CHECK_STR(one(db, "PRAGMA user_version"), "5");
     CHECK_STR(one(db, "PRAGMA foreign_keys"), "1");
     CHECK_STR(one(db, "PRAGMA journal_mode"), "wal");
     CHECK_STR(one(db, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master "
                       "WHERE type = 'table' ORDER BY name)"),
-              "hl_aggfunc hl_alert hl_audit hl_checkpoint hl_extension hl_model hl_model_version "
+              "hl_aggfunc hl_alert hl_audit hl_audit_chain hl_checkpoint hl_extension hl_model hl_model_version "
               "hl_node hl_notification hl_privacy_ledger hl_round hl_round_node hl_round_phase "
               "hl_run hl_workspace");
     /* Opening again is a no-op. */
     CHECK_INT(hl_cat_open(db, 0, &err), HELIOS_OK);
-    CHECK_STR(one(db, "PRAGMA user_version"), "4");
+    CHECK_STR(one(db, "PRAGMA user_version"), "5");
     sqlite3_close(db);
     remove_db();
 }
@@ -116,7 +116,7 @@ static void test_upgrade_from_3(void)
     sqlite3_close(db);
     db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_OK);
-    CHECK_STR(one(db, "PRAGMA user_version"), "4");
+    CHECK_STR(one(db, "PRAGMA user_version"), "5");
     CHECK_STR(one(db, "SELECT status FROM hl_run"), "failed");
     CHECK_STR(one(db, "SELECT count(*) FROM hl_privacy_ledger"), "0");
     CHECK_STR(one(db, "SELECT triggered FROM hl_alert UNION ALL SELECT 'none'"), "none");
@@ -135,6 +135,44 @@ static void test_upgrade_from_3(void)
     remove_db();
 }
 
+/* A catalog of version 4 with audit entries upgrades to hash chains: the
+ * entries keep their ids and timestamps, each gets its chain (the
+ * workspace, or the workspace it is about), its seq and hashes, and the
+ * chains verify; the next entry continues its chain. */
+static void test_upgrade_audit_from_4(void)
+{
+    hl_err err;
+    int rc;
+    fresh_path("v4");
+    sqlite3 *db = raw_open();
+    for (int v = 1; v <= 4; v++)
+        CHECK_INT(sqlite3_exec(db, hl_cat_migration_sql(v), NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA user_version = 4;"
+                     "INSERT INTO hl_audit(at, action, object_kind, object_name, workspace) VALUES"
+                     " ('2025-01-01 10:00:00', 'CREATE FEDERATED WORKSPACE', 'workspace', 'ws', NULL),"
+                     " ('2025-01-01 10:01:00', 'REGISTER FEDERATED NODE', 'node', 'n1', 'ws'),"
+                     " ('2025-01-01 10:02:00', 'CREATE EXTENSION', 'extension', 'x', NULL);",
+                 NULL, NULL, NULL);
+    sqlite3_close(db);
+    db = cat_open(&rc, &err);
+    CHECK_INT(rc, HELIOS_OK);
+    CHECK_STR(one(db, "SELECT group_concat(chain || ':' || seq, ' ') FROM "
+                      "(SELECT chain, seq FROM hl_audit ORDER BY id)"), "ws:1 ws:2 :1");
+    CHECK_STR(one(db, "SELECT at FROM hl_audit WHERE id = 2"), "2025-01-01 10:01:00");
+    HlCatAuditCheck r;
+    CHECK_INT(hl_cat_audit_verify(db, "ws", &r, &err), HELIOS_OK);
+    CHECK(r.ok && r.entries == 2);
+    CHECK_INT(hl_cat_audit_verify(db, NULL, &r, &err), HELIOS_OK);
+    CHECK(r.ok && r.entries == 1);
+    CHECK_INT(hl_cat_audit_append(db, "ALTER FEDERATED WORKSPACE", "workspace", "ws", NULL, "{}",
+                                  &err), HELIOS_OK);
+    CHECK_STR(one(db, "SELECT seq FROM hl_audit WHERE id = 4"), "3");
+    CHECK_INT(hl_cat_audit_verify(db, "WS", &r, &err), HELIOS_OK);    /* names ignore case */
+    CHECK(r.ok && r.entries == 3);
+    sqlite3_close(db);
+    remove_db();
+}
+
 /* A database of the user's gets the catalog next to its tables. */
 static void test_user_tables_get_catalog(void)
 {
@@ -147,7 +185,7 @@ static void test_user_tables_get_catalog(void)
     sqlite3_close(db);
     db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_OK);
-    CHECK_STR(one(db, "PRAGMA user_version"), "4");
+    CHECK_STR(one(db, "PRAGMA user_version"), "5");
     CHECK_STR(one(db, "SELECT sum(age) FROM patients"), "116");
     CHECK_STR(one(db, "SELECT count(*) FROM hl_workspace"), "0");
     sqlite3_close(db);
@@ -189,13 +227,13 @@ static void test_version_refused(void)
     sqlite3 *db = cat_open(&rc, &err);
     sqlite3_close(db);
     db = raw_open();
-    sqlite3_exec(db, "PRAGMA user_version = 5", NULL, NULL, NULL);
+    sqlite3_exec(db, "PRAGMA user_version = 6", NULL, NULL, NULL);
     sqlite3_close(db);
     db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_ERROR);
-    CHECK_STR(err.msg, "the catalog in this database has schema version 5, newer than this "
-                       "build of helios understands (4); open it with a newer helios");
-    CHECK_STR(one(db, "PRAGMA user_version"), "5");     /* untouched */
+    CHECK_STR(err.msg, "the catalog in this database has schema version 6, newer than this "
+                       "build of helios understands (5); open it with a newer helios");
+    CHECK_STR(one(db, "PRAGMA user_version"), "6");     /* untouched */
     sqlite3_close(db);
     remove_db();
 
@@ -217,7 +255,7 @@ static void test_version_refused(void)
     sqlite3_close(db);
     db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_ERROR);
-    CHECK_STR(err.msg, "cannot add the helios catalog (schema version 4) to this database: "
+    CHECK_STR(err.msg, "cannot add the helios catalog (schema version 5) to this database: "
                        "table hl_node already exists");
     CHECK_STR(one(db, "PRAGMA user_version"), "0");
     CHECK_STR(one(db, "SELECT count(*) FROM sqlite_master WHERE name = 'hl_workspace'"), "0");
@@ -478,7 +516,7 @@ static void test_protection(void)
     CHECK_STR(hl_cat_protect_errmsg(db), "PRAGMA user_version belongs to the helios catalog "
                                          "(it holds the catalog's schema version)");
     CHECK_STR(one(db, "SELECT name FROM hl_workspace"), "w");
-    CHECK_STR(one(db, "PRAGMA user_version"), "4");
+    CHECK_STR(one(db, "PRAGMA user_version"), "5");
     CHECK_INT(sqlite3_exec(db, "CREATE TABLE mine(x); INSERT INTO mine VALUES (1)", NULL, NULL,
                            NULL), SQLITE_OK);
 
@@ -507,6 +545,7 @@ int main(void)
 {
     RUN(test_migrate_from_zero);
     RUN(test_upgrade_from_3);
+    RUN(test_upgrade_audit_from_4);
     RUN(test_user_tables_get_catalog);
     RUN(test_reopen_keeps_data);
     RUN(test_version_refused);

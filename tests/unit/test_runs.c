@@ -181,7 +181,7 @@ static void test_migrate_v1(void)
     write_v1_catalog(NULL);
     db = cat_open(&rc, &err);
     CHECK_INT(rc, HELIOS_OK);
-    CHECK_STR(rows(db, "PRAGMA user_version"), "4\n");
+    CHECK_STR(rows(db, "PRAGMA user_version"), "5\n");
     char *got = schema_of(db);
     CHECK_STR(got, want);
     free(got);
