@@ -314,8 +314,13 @@ static const HlView views[] = {
 
     {"federated_data_quality_check",
      "node_name TEXT COLLATE NOCASE, feature_statistics TEXT, missing_values TEXT, outliers TEXT",
-     1, {MODEL_ARG}, NULL,
-     "federated_data_quality_check() computes feature statistics at the nodes, which arrive with node data access",
+     1, {MODEL_ARG},
+     /* hl_data_quality() (src/sqlfn/training.c) asks the nodes; one row a
+      * node, in catalog order. */
+     "SELECT json_extract(r.value, '$.node_name'), json_extract(r.value, '$.feature_statistics'), "
+     "json_extract(r.value, '$.missing_values'), json_extract(r.value, '$.outliers') "
+     "FROM json_each(hl_data_quality(?1)) r ORDER BY r.key",
+     NULL,
      "per node: statistics, missing values and outliers of a model's features"},
 };
 

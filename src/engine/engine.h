@@ -94,6 +94,17 @@ int hl_engine_running(HlEngine *e, int64_t model_id);
 int hl_engine_evaluate(HlEngine *e, sqlite3 *db, int64_t model_id, int64_t ws_id,
                        const char *table, char **json_out, hl_err *err);
 
+/* federated_data_quality_check(): asks every node of workspace ws_id for
+ * the QUALITY of model `model`'s features (model_opts: its options: the
+ * features, source and compression).  *json_out (malloc'd) gets an array,
+ * one element a node in catalog order: {"node_name": n,
+ * "feature_statistics": {feature: {"count", "mean", "std", "min", "max"}
+ * (numeric) or {"count", "distinct"} (text)}, "missing_values": {feature:
+ * NULLs}, "outliers": {feature: count} (numeric features only)}.  A node
+ * that fails is the error, named (engine/quality.c). */
+int hl_engine_quality(HlEngine *e, sqlite3 *db, int64_t ws_id, const char *model,
+                      const char *model_opts, char **json_out, hl_err *err);
+
 /* The function told of each committed round (helios_set_progress). */
 void hl_engine_set_progress(HlEngine *e, void (*fn)(void *, const char *, int, int, double,
                                                     double, double), void *arg);

@@ -1,8 +1,9 @@
 /*
  * local_node.c - see local_node.h: an in-process node over its own SQLite
  * data.  The phases are one function each (node_schema, node_stats,
- * node_setup, node_train, node_eval); what they share is finding the table
- * (node_table.c) and building its queries.
+ * node_setup, node_train, node_eval; QUALITY's in quality.c); what they
+ * share is finding the table (node_table.c) and building its queries
+ * (local_query.h).
  */
 #include "partition.h"
 #include "local_node.h"
@@ -19,6 +20,7 @@
 #include "encode.h"
 #include "eval.h"
 #include "helios.h"
+#include "local_query.h"
 #include "node_table.h"
 #include "plan.h"
 #include "rng.h"
@@ -67,7 +69,7 @@ static int open_db(const HlNode *node, sqlite3 **db, hl_err *err)
 }
 
 /* Prepares the text of s (which it frees); NULL and *err on failure. */
-static sqlite3_stmt *prepare(sqlite3 *db, const HlNode *node, sqlite3_str *s, hl_err *err)
+sqlite3_stmt *hl_lnode_prepare(sqlite3 *db, const HlNode *node, sqlite3_str *s, hl_err *err)
 {
     char *sql = sqlite3_str_finish(s);
     sqlite3_stmt *st = NULL;
@@ -91,9 +93,10 @@ static sqlite3_stmt *prepare(sqlite3 *db, const HlNode *node, sqlite3_str *s, hl
 
 /* Appends ` FROM "table" WHERE (filter) AND "col" IS NOT NULL ...` for the
  * NULL-terminated list of columns that must not be NULL. */
-static void from_where(sqlite3_str *s, const Local *l, const HlNodeTable *t, const char *nn1,
-                       const char *nn2)
+void hl_lnode_from_where(sqlite3_str *s, const HlNode *node, const HlNodeTable *t,
+                         const char *nn1, const char *nn2)
 {
+    const Local *l = node->impl;
     const char *sep = " WHERE ";
     sqlite3_str_appendf(s, " FROM \"%w\"", t->name);
     if (l->filter && *l->filter) {
@@ -127,8 +130,8 @@ static HlColKind declared_kind(const char *decl)
 }
 
 /* kinds, nonnull (count of non-NULL values) and rows of every column. */
-static int scan_kinds(sqlite3 *db, const HlNode *node, const HlNodeTable *t,
-                      const char *const *cols, int ncols, HlMsg *resp, hl_err *err)
+int hl_lnode_scan_kinds(sqlite3 *db, const HlNode *node, const HlNodeTable *t,
+                        const char *const *cols, int ncols, HlMsg *resp, hl_err *err)
 {
     sqlite3_str *s = sqlite3_str_new(db);
     sqlite3_stmt *st;
@@ -137,8 +140,8 @@ static int scan_kinds(sqlite3 *db, const HlNode *node, const HlNodeTable *t,
     for (int i = 0; i < ncols; i++)
         sqlite3_str_appendf(s, ", count(\"%w\"), total(typeof(\"%w\") IN ('text', 'blob'))",
                             cols[i], cols[i]);
-    from_where(s, node->impl, t, NULL, NULL);
-    if (!(st = prepare(db, node, s, err)))
+    hl_lnode_from_where(s, node, t, NULL, NULL);
+    if (!(st = hl_lnode_prepare(db, node, s, err)))
         return err->code;
     resp->kinds = calloc((size_t)ncols, sizeof *resp->kinds);
     resp->nonnull = calloc((size_t)ncols, sizeof *resp->nonnull);
@@ -171,7 +174,7 @@ static int node_schema(HlNode *node, sqlite3 *db, const HlMsg *req, HlMsg *resp,
     int rc = hl_node_table_find(db, node, req->source, cols, req->ncolumns, &t, err);
     if (rc != HELIOS_OK)
         return rc;
-    rc = scan_kinds(db, node, &t, cols, req->ncolumns, resp, err);
+    rc = hl_lnode_scan_kinds(db, node, &t, cols, req->ncolumns, resp, err);
     if (rc == HELIOS_OK) {
         resp->table = t.name;
         t.name = NULL;
@@ -266,9 +269,9 @@ static int value_counts(sqlite3 *db, const HlNode *node, const HlNodeTable *t, c
     int n = 0, vcap = 0, rc;
     char buf[64];
     sqlite3_str_appendf(s, "SELECT \"%w\", count(*)", col);
-    from_where(s, node->impl, t, target, col);
+    hl_lnode_from_where(s, node, t, target, col);
     sqlite3_str_appendf(s, " GROUP BY 1");
-    if (!(st = prepare(db, node, s, err)))
+    if (!(st = hl_lnode_prepare(db, node, s, err)))
         return err->code;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *text = hl_enc_value_text(sqlite3_column_value(st, 0), buf, sizeof buf);
@@ -313,8 +316,8 @@ static int scan_sums(sqlite3 *db, const HlNode *node, const HlNodeTable *t,
     sqlite3_str_appendf(s, "SELECT \"%w\" IS NULL", cols[ncols - 1]);
     for (int i = 0; i < ncols; i++)
         sqlite3_str_appendf(s, ", \"%w\"", cols[i]);
-    from_where(s, node->impl, t, NULL, NULL);
-    if (!(st = prepare(db, node, s, err))) {
+    hl_lnode_from_where(s, node, t, NULL, NULL);
+    if (!(st = hl_lnode_prepare(db, node, s, err))) {
         free(sum);
         return err->code;
     }
@@ -360,7 +363,7 @@ static int node_stats(HlNode *node, sqlite3 *db, const HlMsg *req, HlMsg *resp, 
         else
             memcpy(resp->kinds, req->kinds, (size_t)n * sizeof *resp->kinds);
     } else
-        rc = scan_kinds(db, node, &t, cols, n, resp, err);
+        rc = hl_lnode_scan_kinds(db, node, &t, cols, n, resp, err);
     free(resp->nonnull);
     resp->rows = 0;
     resp->nvocab = n;
@@ -402,8 +405,8 @@ static int64_t count_rows(sqlite3 *db, const HlNode *node, const HlNodeTable *t,
     sqlite3_stmt *st;
     int64_t n = -1;
     sqlite3_str_appendall(s, "SELECT count(*)");
-    from_where(s, node->impl, t, NULL, NULL);
-    if (!(st = prepare(db, node, s, err)))
+    hl_lnode_from_where(s, node, t, NULL, NULL);
+    if (!(st = hl_lnode_prepare(db, node, s, err)))
         return -1;
     if (sqlite3_step(st) == SQLITE_ROW)
         n = sqlite3_column_int64(st, 0);
@@ -453,10 +456,10 @@ static int load_rows(sqlite3 *db, const HlNode *node, const HlNodeTable *t, cons
     sqlite3_str_appendf(s, "SELECT \"%w\"", e->target);
     for (int i = 0; i < e->nfeat; i++)
         sqlite3_str_appendf(s, ", \"%w\"", e->f[i].name);
-    from_where(s, l, t, NULL, NULL);
+    hl_lnode_from_where(s, node, t, NULL, NULL);
     if (!t->is_view)
         sqlite3_str_appendall(s, " ORDER BY rowid");
-    if (!(st = prepare(db, node, s, err))) {
+    if (!(st = hl_lnode_prepare(db, node, s, err))) {
         if (row != vals)
             free(row);
         return err->code;
@@ -782,11 +785,13 @@ static int local_exchange(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *e
         rc = node_eval(node, req, resp, err);
     else if (req->type == HL_MSG_SECAGG)
         rc = node_secagg(node, req, resp, err);
-    else if (req->type == HL_MSG_SCHEMA || req->type == HL_MSG_STATS || req->type == HL_MSG_SETUP) {
+    else if (req->type == HL_MSG_SCHEMA || req->type == HL_MSG_STATS || req->type == HL_MSG_SETUP
+             || req->type == HL_MSG_QUALITY) {
         if ((rc = open_db(node, &db, err)) == HELIOS_OK) {
-            rc = req->type == HL_MSG_SCHEMA ? node_schema(node, db, req, resp, err)
-               : req->type == HL_MSG_STATS  ? node_stats(node, db, req, resp, err)
-                                            : node_setup(node, db, req, resp, err);
+            rc = req->type == HL_MSG_SCHEMA  ? node_schema(node, db, req, resp, err)
+               : req->type == HL_MSG_STATS   ? node_stats(node, db, req, resp, err)
+               : req->type == HL_MSG_QUALITY ? hl_node_quality(node, db, req, resp, err)
+                                             : node_setup(node, db, req, resp, err);
             sqlite3_close(db);
         }
     } else

@@ -32,6 +32,7 @@ void hl_msg_clear(HlMsg *m)
         counts_clear(&m->vocab[i]);
     free(m->vocab);
     free(m->metrics);
+    free(m->quality);
     free(m->blob);
     free(m->update_idx);
     free(m->update_values);

@@ -63,6 +63,13 @@
  *           secure_aggregation in the config, TRAIN answers without
  *           params: the node keeps its update (weighted: [w delta, w]) and
  *           gives it only masked, in the SECAGG exchanges that follow.
+ *   QUALITY source, columns (the model's features) -> table, kinds (the
+ *           node's own, as SCHEMA), nonnull (per column: non-NULL values),
+ *           rows, and quality: HL_QUALITY_NSTATS doubles per column in the
+ *           order of HlQualityStat (NaN where a statistic does not apply
+ *           to the column's kind, or has no value: the mean of no values).
+ *           Outside training: federated_data_quality_check() asks it
+ *           (engine/quality.c).  Only these aggregates leave the node.
  * The table is resolved by the same rule in every phase (the source option,
  * else the one table with every column), so a node keeps no state but its
  * encoded rows.
@@ -81,8 +88,18 @@ typedef enum HlMsgType {
     HL_MSG_SETUP,
     HL_MSG_TRAIN,
     HL_MSG_EVAL,
-    HL_MSG_SECAGG
+    HL_MSG_SECAGG,
+    HL_MSG_QUALITY
 } HlMsgType;
+
+/* The statistics of one column in a QUALITY response (HlMsg.quality).  std
+ * is the sample standard deviation (n - 1); outliers counts the values
+ * whose modified z-score 0.6745 (x - median) / MAD exceeds 3.5 in absolute
+ * value (Iglewicz and Hoaglin 1993); distinct is for text columns. */
+typedef enum HlQualityStat {
+    HL_Q_MEAN, HL_Q_STD, HL_Q_MIN, HL_Q_MAX, HL_Q_MISSING, HL_Q_OUTLIERS, HL_Q_DISTINCT,
+    HL_QUALITY_NSTATS
+} HlQualityStat;
 
 typedef enum HlColKind { HL_COL_NUMERIC = 1, HL_COL_TEXT } HlColKind;
 
@@ -150,6 +167,8 @@ typedef struct HlMsg {
                                    (adaptive clipping moves it step by step) */
     double *metrics;            /* EVAL: counts and sums, layout in engine/eval.h */
     int nmetrics;
+    double *quality;            /* QUALITY: HL_QUALITY_NSTATS a column (HlQualityStat) */
+    int nquality;
     /* TRAIN response with a compressed update (engine/update_codec.h, the
      * train_config's update_bits / update_sparsity): params is absent and
      * these carry params - request params, coded.  update_bits 0: none.

@@ -358,7 +358,8 @@ static int remote_exchange(HlNode *node, const HlMsg *req, HlMsg *resp, hl_err *
     if (k.limit <= 0)
         k.timed_out = 1;
     if (rc == HELIOS_OK && back && r->have_setup && req->type != HL_MSG_SCHEMA
-        && req->type != HL_MSG_STATS && req->type != HL_MSG_SETUP) {
+        && req->type != HL_MSG_STATS && req->type != HL_MSG_SETUP
+        && req->type != HL_MSG_QUALITY) {
         /* back after a break: load the rows again first */
         HlMsg again;
         memset(&again, 0, sizeof again);

@@ -180,6 +180,13 @@ static const Field secagg_req[] = {
 static const Field secagg_resp[] = {
     FC(blob, K_BLOB, blob_len),
 };
+static const Field quality_req[] = {
+    F(source, K_NAME), NEEDC(columns, K_NAMES, ncolumns),
+};
+static const Field quality_resp[] = {
+    F(table, K_NAME), NCOLS, FC(kinds, K_KINDS, nvocab), FC(nonnull, K_COL_COUNTS, nvocab),
+    F(rows, K_COUNT), FC(quality, K_TENSOR, nquality),
+};
 
 typedef struct Phase {
     const char *name;
@@ -198,6 +205,7 @@ static const Phase phases[] = {
     [HL_MSG_TRAIN]  = PHASE("TRAIN", train_req, train_resp),
     [HL_MSG_EVAL]   = PHASE("EVAL", eval_req, eval_resp),
     [HL_MSG_SECAGG] = PHASE("SECAGG", secagg_req, secagg_resp),
+    [HL_MSG_QUALITY] = PHASE("QUALITY", quality_req, quality_resp),
 };
 
 static const Phase *phase_of(int type)

@@ -352,6 +352,15 @@ static void fn_no_engine(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_error(ctx, "federated_evaluate() needs a connection opened by helios", -1);
 }
 
+/* hl_data_quality() without a training engine, as fn_no_engine. */
+static void fn_no_engine_quality(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    (void)argv;
+    sqlite3_result_error(ctx, "federated_data_quality_check() needs a connection opened by helios",
+                         -1);
+}
+
 /* hl_privacy_rounds_left(workspace_id): how many more rounds like the
  * workspace's latest fit in its privacy budget (engine/privacy.h); NULL
  * without a budget, or before any round without privacy_per_round. */
@@ -385,6 +394,7 @@ int hl_sqlfn_register_functions(sqlite3 *db)
         {"hl_option_text", 3, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, fn_option_text},
         {"hl_option_defs", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, fn_option_defs},
         {"hl_evaluate", 2, SQLITE_UTF8, fn_no_engine},
+        {"hl_data_quality", 1, SQLITE_UTF8, fn_no_engine_quality},
         {"hl_privacy_rounds_left", 1, SQLITE_UTF8, fn_rounds_left},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {

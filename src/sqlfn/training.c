@@ -365,6 +365,25 @@ static void fn_evaluate1(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     evaluate(ctx, argv[0], NULL);
 }
 
+/* hl_data_quality(model): the JSON behind federated_data_quality_check
+ * (storage/views.c turns it into rows); engine.h, hl_engine_quality(). */
+static void fn_quality(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    helios *h = sqlite3_user_data(ctx);
+    HlCatObj m = {0};
+    (void)argc;
+    if (!model_of(ctx, h, "federated_data_quality_check", argv[0], &m))
+        return;
+    char *json = NULL;
+    hl_err err;
+    hl_err_clear(&err);
+    if (hl_engine_quality(h->engine, h->db, m.ws_id, m.name, m.options, &json, &err) != HELIOS_OK)
+        fail(ctx, "federated_data_quality_check(): %s", err.msg);
+    else
+        sqlite3_result_text(ctx, json, -1, free);
+    hl_cat_obj_clear(&m);
+}
+
 int hl_sqlfn_register_training(sqlite3 *db, helios *h)
 {
     int rc = sqlite3_create_function_v2(db, "federated_predict", -1, SQLITE_UTF8, h, fn_predict,
@@ -378,6 +397,14 @@ int hl_sqlfn_register_training(sqlite3 *db, helios *h)
     if (rc == SQLITE_OK)
         rc = sqlite3_create_function_v2(db, "hl_evaluate", 2, SQLITE_UTF8, h, fn_evaluate,
                                         NULL, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function_v2(db, "hl_data_quality", 1, SQLITE_UTF8, h, fn_quality,
+                                        NULL, NULL, NULL);
+    /* SELECT federated_data_quality_check('m'): the JSON array, one
+     * element a node (FROM federated_data_quality_check('m'): rows). */
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_function_v2(db, "federated_data_quality_check", 1, SQLITE_UTF8, h,
+                                        fn_quality, NULL, NULL, NULL);
     /* SELECT federated_evaluate('m'): the same numbers as one JSON value
      * (FROM federated_evaluate('m') gives them as rows). */
     for (int n = 1; rc == SQLITE_OK && n <= 2; n++)

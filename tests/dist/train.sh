@@ -100,6 +100,14 @@ grep -q "node 'node1' (tls://127.0.0.1:$pr): .*certificate verify failed" rogue.
 grep -q "node 'node9' (tls://127.0.0.1:1): .*Connection refused" gone.out \
     || bad "missing node: unexpected message: $(cat gone.out)"
 
+# data quality (phase QUALITY): the remote nodes answer the statistics the
+# in-process ones compute over the same site databases, to the last digit
+q="SELECT federated_data_quality_check('m');"
+"$shell" remote.db -c "$q" > qremote.out 2>&1 || bad "quality check, remote: $(cat qremote.out)"
+"$shell" local.db -c "$q" > qlocal.out 2>&1 || bad "quality check, in-process: $(cat qlocal.out)"
+grep -q '"node_name":"node3"' qremote.out || bad "quality check: no node3: $(cat qremote.out)"
+cmp -s qremote.out qlocal.out || bad "quality checks differ: $(diff qremote.out qlocal.out)"
+
 # SIGTERM: every node exits 0, logs its stop, and leaves nothing behind
 for n in node1 node2 node3 rogue; do stop "$n"; done
 grep -q "event=refused.*certificate" rogue.log || grep -q "event=closed" rogue.log \

@@ -143,8 +143,8 @@ static void write_seeds(const char *dir)
     static char *v1[] = { "Paris", "Rome" }, *v2[] = { "no", "yes" };
     static HlCounts vocab[] = { { NULL, NULL, 0, 0 }, { v1, c1, 2, 1 }, { v2, c2, 2, 0 } };
     static uint8_t blob[] = { 2, 0, 1, 0xff };
-    static const char *const names[] = { "", "schema", "stats", "setup", "train", "eval", "secagg" };
-    for (int t = HL_MSG_SCHEMA; t <= HL_MSG_SECAGG; t++)
+    static const char *const names[] = { "", "schema", "stats", "setup", "train", "eval", "secagg", "quality" };
+    for (int t = HL_MSG_SCHEMA; t <= HL_MSG_QUALITY; t++)
         for (int is_request = 0; is_request <= 1; is_request++) {
             HlMsg m = {
                 .type = (HlMsgType)t, .source = "patients", .columns = cols, .ncolumns = 3,
@@ -157,6 +157,7 @@ static void write_seeds(const char *dir)
                 .sums = col3, .sumsq = col3, .nonnull = nonnull, .vocab = vocab, .nvocab = 3,
                 .loss_before = 0.7, .loss_after = 0.5, .steps = 40, .dp_report = 0.5,
                 .dp_clip = 0.9, .metrics = params, .nmetrics = 4,
+                .quality = params, .nquality = 4,
             };
             uint8_t *body = NULL;
             size_t len = 0;

@@ -412,7 +412,6 @@ static void test_waiting_views(void)
     static const char *const calls[][2] = {
         {"federated_compliance_check('ml_consortium', 'gdpr')", "federated_compliance_check"},
         {"federated_security_audit('ml_consortium')", "federated_security_audit"},
-        {"federated_data_quality_check('customer_churn')", "federated_data_quality_check"},
     };
     sqlite3_exec(db, "CREATE TABLE holdout(x)", NULL, NULL, NULL);
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
@@ -426,6 +425,9 @@ static void test_waiting_views(void)
      * connection does not have (tests/sql/train_run.sql runs it for real). */
     CHECK_STR(rows("SELECT metric FROM federated_evaluate('customer_churn', 'HOLDOUT')"),
               "ERROR: federated_evaluate() needs a connection opened by helios");
+    /* so does federated_data_quality_check (tests/sql/quality.sql) */
+    CHECK_STR(rows("SELECT node_name FROM federated_data_quality_check('customer_churn')"),
+              "ERROR: federated_data_quality_check() needs a connection opened by helios");
     /* The guide's column lists prepare (the rewrite of AS (...) selects them). */
     CHECK_STR(rows("SELECT global_accuracy, global_precision, global_recall, global_f1_score, "
                    "per_node_metrics FROM federated_evaluate('nope')"),

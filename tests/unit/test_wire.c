@@ -25,12 +25,13 @@ enum {
     STEPS = 1 << 25, DP_REPORT = 1 << 26, DP_CLIP = 1 << 27, METRICS = 1 << 28,
     VERSION = 1 << 29, EVAL_FIRST = 1u << 30, CODE = 1u << 31
 };
+#define QUALITY (1ull << 32)    /* the QUALITY response's statistics (past an enum's int) */
 /* a coded model or update: update_bits, _p, _scale, _values (and _idx in a
  * response) */
 
-static unsigned phase_fields(HlMsgType type, int is_request)
+static unsigned long long phase_fields(HlMsgType type, int is_request)
 {
-    static const unsigned req[] = {
+    static const unsigned long long req[] = {
         [HL_MSG_SCHEMA] = SOURCE | COLUMNS,
         [HL_MSG_STATS] = SOURCE | COLUMNS | KINDS,
         [HL_MSG_SETUP] = SOURCE | ENCODING | SEED | VSPLIT,
@@ -38,8 +39,9 @@ static unsigned phase_fields(HlMsgType type, int is_request)
                        | DP_COUNT | VERSION | CODE | EVAL_FIRST | EVAL_SPLIT,
         [HL_MSG_EVAL] = CONFIG | PARAMS | EVAL_SPLIT | VERSION | CODE,
         [HL_MSG_SECAGG] = BLOB,
+        [HL_MSG_QUALITY] = SOURCE | COLUMNS,
     };
-    static const unsigned resp[] = {
+    static const unsigned long long resp[] = {
         [HL_MSG_SCHEMA] = TABLE | KINDS | NONNULL | ROWS,
         [HL_MSG_STATS] = KINDS | ROWS | ROWS_SKIPPED | NONNULL | SUMS | VOCAB,
         [HL_MSG_SETUP] = ROWS | ROWS_SKIPPED | ROWS_TRAIN | ROWS_VALID,
@@ -47,13 +49,14 @@ static unsigned phase_fields(HlMsgType type, int is_request)
                        | CODE,
         [HL_MSG_EVAL] = METRICS | ROWS,
         [HL_MSG_SECAGG] = BLOB,
+        [HL_MSG_QUALITY] = TABLE | KINDS | NONNULL | ROWS | QUALITY,
     };
     return is_request ? req[type] : resp[type];
 }
 
 static const char *phase_name(HlMsgType t)
 {
-    static const char *const names[] = { "?", "SCHEMA", "STATS", "SETUP", "TRAIN", "EVAL", "SECAGG" };
+    static const char *const names[] = { "?", "SCHEMA", "STATS", "SETUP", "TRAIN", "EVAL", "SECAGG", "QUALITY" };
     return names[t];
 }
 
@@ -67,7 +70,7 @@ static const char *phase_name(HlMsgType t)
  * the others zero. */
 static void check_same(const HlMsg *a, const HlMsg *b, int is_request)
 {
-    unsigned mask = phase_fields(a->type, is_request);
+    unsigned long long mask = phase_fields(a->type, is_request);
     int ncol = is_request ? a->ncolumns : a->nvocab;
     CHECK_INT(b->type, a->type);
     FIELD(SOURCE, same_str(a->source, b->source), !b->source);
@@ -112,6 +115,8 @@ static void check_same(const HlMsg *a, const HlMsg *b, int is_request)
     FIELD(STEPS, b->steps == a->steps, !b->steps);
     FIELD(DP_REPORT, same_bits(&a->dp_report, &b->dp_report, 1), !b->dp_report);
     FIELD(DP_CLIP, same_bits(&a->dp_clip, &b->dp_clip, 1), !b->dp_clip);
+    FIELD(QUALITY, b->nquality == a->nquality && same_bits(a->quality, b->quality, a->nquality),
+          !b->quality && !b->nquality);
     FIELD(METRICS, b->nmetrics == a->nmetrics && same_bits(a->metrics, b->metrics, a->nmetrics),
           !b->metrics && !b->nmetrics);
     FIELD(VERSION, b->version == a->version && b->down_base == a->down_base,
@@ -227,7 +232,7 @@ static void test_header_errors(void)
 static void test_round_trips(void)
 {
     hl_err err;
-    for (int t = HL_MSG_SCHEMA; t <= HL_MSG_SECAGG; t++)
+    for (int t = HL_MSG_SCHEMA; t <= HL_MSG_QUALITY; t++)
         for (int is_request = 0; is_request <= 1; is_request++) {
             HlMsg a, b, c;
             uint8_t *body = NULL, *again = NULL;
@@ -357,7 +362,7 @@ static void test_truncated_and_flipped(void)
 {
     int truncated_ok = 0, flips = 0, flips_refused = 0, flips_bad = 0, cleared = 1;
     hl_err err;
-    for (int t = HL_MSG_SCHEMA; t <= HL_MSG_SECAGG; t++)
+    for (int t = HL_MSG_SCHEMA; t <= HL_MSG_QUALITY; t++)
         for (int is_request = 0; is_request <= 1; is_request++) {
             HlMsg a, b;
             uint8_t *body = NULL;

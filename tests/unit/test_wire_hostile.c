@@ -28,6 +28,7 @@ static uint8_t *pack_body(int type, int is_request, const ProtobufCMessage *sub,
     case HL_MSG_SETUP: rq.setup = p; rs.setup = p; break;
     case HL_MSG_TRAIN: rq.train = p; rs.train = p; break;
     case HL_MSG_EVAL: rq.eval = p; rs.eval = p; break;
+    case HL_MSG_QUALITY: rq.quality = p; rs.quality = p; break;
     default: rq.secagg = p; rs.secagg = p; break;
     }
     *len = protobuf_c_message_get_packed_size(outer);
@@ -382,8 +383,8 @@ static void test_encode_refused(void)
 {
     HlMsg m = { .type = 0 };
     encode_refused(&m, 1, "cannot encode a message of type 0 (not a phase)");
-    m.type = (HlMsgType)7;
-    encode_refused(&m, 0, "cannot encode a message of type 7 (not a phase)");
+    m.type = (HlMsgType)(HL_MSG_QUALITY + 1);
+    encode_refused(&m, 0, "cannot encode a message of type 8 (not a phase)");
     double p[2] = { 0, 0 };
     HlMsg tr = { .type = HL_MSG_TRAIN, .train_config = "{}", .params = p, .nparams = 2, .round = -1 };
     encode_refused(&tr, 1, "cannot encode TRAIN request: round is -1 (>= 0 expected)");

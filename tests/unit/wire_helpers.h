@@ -116,6 +116,10 @@ static inline void fill_all(HlMsg *m, HlMsgType type)
     m->metrics = malloc(4 * sizeof *m->metrics);
     for (int i = 0; i < 4; i++)
         m->metrics[i] = i * 1.5 + 0.1;
+    m->nquality = 3 * HL_QUALITY_NSTATS;
+    m->quality = malloc((size_t)m->nquality * sizeof *m->quality);
+    for (int i = 0; i < m->nquality; i++)
+        m->quality[i] = i % 3 ? i * 0.25 : bits(0x7ff8000000000000ULL);     /* NaN: none */
     m->version = 9;
     m->down_base = 8;
     m->eval_first = 1;
