@@ -4,9 +4,11 @@
  */
 #include "ledger.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "catalog_int.h"
 #include "../src/helios.h"
 
@@ -302,6 +304,30 @@ int hl_cat_notification_add(sqlite3 *db, const HlCatNotification *n, hl_err *err
             sqlite3_bind_text(q, 10, n->notify, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 11, n->delivery, -1, SQLITE_STATIC);
         rc = hl_cat_step_done(db, q, err, "cannot record a notification");
+    }
+    /* and in the audit log (catalog.h), with what fired and how its
+     * delivery went */
+    if (rc == HELIOS_OK)
+        rc = hl_cat_prepare(db, "SELECT w.name, json_object('model', ?2, 'round', ?3, "
+                                "'metric', ?4, 'value', ?5, 'message', ?6, 'delivery', ?7) "
+                                "FROM hl_workspace w WHERE w.id = ?1",
+                            &q, err, "cannot write the audit log");
+    if (rc == HELIOS_OK) {
+        sqlite3_bind_int64(q, 1, n->ws_id);
+        if (n->model_name)
+            sqlite3_bind_text(q, 2, n->model_name, -1, SQLITE_STATIC);
+        if (n->round_number > 0)
+            sqlite3_bind_int64(q, 3, n->round_number);
+        sqlite3_bind_text(q, 4, n->metric, -1, SQLITE_STATIC);
+        if (isfinite(n->value))
+            sqlite3_bind_double(q, 5, n->value);
+        sqlite3_bind_text(q, 6, n->message, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 7, n->delivery, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) == SQLITE_ROW)
+            rc = hl_cat_audit_append(db, "ALERT FIRED", "alert", n->alert_name,
+                                     (const char *)sqlite3_column_text(q, 0),
+                                     (const char *)sqlite3_column_text(q, 1), err);
+        sqlite3_finalize(q);
     }
     return hl_cat_txn_end(db, own, rc, err);
 }

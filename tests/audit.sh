@@ -104,6 +104,7 @@ expect t5.db "tampered|$(id_of cat.db 3)|3|entries 2 to 2 are missing: removed" 
 CREATE TABLE t AS WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 99)
   SELECT n / 100.0 AS x, n % 2 AS y FROM i;
 REGISTER FEDERATED NODE 'c' IN WORKSPACE v WITH (endpoint = 'local');
+CREATE FEDERATED ALERT lossy ON WORKSPACE v WHEN global_loss > 0 NOTIFY 'ops@example.org';
 CREATE FEDERATED MODEL mv IN WORKSPACE v WITH (features = ['x'], target = 'y', rounds = 3);
 START FEDERATED TRAINING mv;
 SELECT wait_for_convergence('mv');
@@ -111,6 +112,10 @@ SQL
 [ "$(q cat.db "SELECT group_concat(json_extract(detail, '\$.round')) FROM federated_audit_log
       WHERE action = 'TRAINING ROUND' AND object_name = 'mv' AND workspace = 'v'")" = "1,2,3" ] \
     || bad "the rounds in the audit log: $(q cat.db "SELECT count(*) FROM federated_audit_log WHERE action = 'TRAINING ROUND'")"
+# the alert fired once (at its first crossing), on record with its round
+[ "$(q cat.db "SELECT object_name || ' ' || json_extract(detail, '\$.round') || ' ' ||
+      json_extract(detail, '\$.metric') FROM federated_audit_log WHERE action = 'ALERT FIRED'")" = "lossy 1 global_loss" ] \
+    || bad "the alert in the audit log: $(q cat.db "SELECT count(*) FROM federated_audit_log WHERE action = 'ALERT FIRED'")"
 [ "$(q cat.db "SELECT status FROM federated_audit_verify('v')")" = intact ] || bad "v after training"
 
 # retention: entries of 2020 go when one is added in 2026, and the chain,
