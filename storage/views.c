@@ -223,6 +223,28 @@ static const HlView views[] = {
      "a workspace's audit chain walked from its anchor to its head: intact, or the first "
      "entry altered, removed or inserted"},
 
+    {"federated_compliance_check",
+     "requirement TEXT, status TEXT, details TEXT",
+     2, {WS_ARG, {"mode", HL_VARG_TEXT, 0, "a compliance mode ('HIPAA', 'GDPR' or 'BOTH')",
+                  compliance_modes}},
+     /* hl_compliance_check() (src/sqlfn/compliance.c) runs the checks of
+      * src/engine/compliance.h; one row a requirement, in check order. */
+     "SELECT json_extract(r.value, '$.requirement'), json_extract(r.value, '$.status'), "
+     "json_extract(r.value, '$.details') FROM json_each(hl_compliance_check(?1, ?2)) r "
+     "ORDER BY r.key",
+     NULL,
+     "each requirement of a compliance mode, checked against a workspace"},
+
+    {"federated_security_audit",
+     "check_name TEXT, status TEXT, recommendation TEXT",
+     1, {WS_ARG},
+     /* hl_security_audit() (src/sqlfn/compliance.c); one row a check. */
+     "SELECT json_extract(r.value, '$.check_name'), json_extract(r.value, '$.status'), "
+     "json_extract(r.value, '$.recommendation') FROM json_each(hl_security_audit(?1)) r "
+     "ORDER BY r.key",
+     NULL,
+     "security checks of a workspace, with what to do about each"},
+
     /* ---- training history (storage/runs.h) ----------------------------------- */
     {"federated_training_status",
      "model_name TEXT COLLATE NOCASE, round_number INTEGER, status TEXT, global_loss REAL, "
@@ -298,19 +320,6 @@ static const HlView views[] = {
      "FROM e, json_each(e.j, '$.metrics') m",
      NULL,
      "a model's metrics on the nodes' held-out rows, or on a table of this database"},
-
-    {"federated_compliance_check",
-     "requirement TEXT, status TEXT, details TEXT",
-     2, {WS_ARG, {"mode", HL_VARG_TEXT, 0, "a compliance mode ('HIPAA', 'GDPR' or 'BOTH')",
-                  compliance_modes}}, NULL,
-     "federated_compliance_check() runs the HIPAA and GDPR checks, which arrive with governance",
-     "each requirement of a compliance mode, checked against a workspace"},
-
-    {"federated_security_audit",
-     "check_name TEXT, status TEXT, recommendation TEXT",
-     1, {WS_ARG}, NULL,
-     "federated_security_audit() runs the security checks, which arrive with governance",
-     "security checks of a workspace, with what to do about each"},
 
     {"federated_data_quality_check",
      "node_name TEXT COLLATE NOCASE, feature_statistics TEXT, missing_values TEXT, outliers TEXT",

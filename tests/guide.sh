@@ -11,7 +11,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/helios-guide.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 cp "$top/tests/guide/guide-examples.sql" "$top/tests/guide/after.sql" "$tmp/"
 cd "$tmp" || exit 1
-export HOME="$tmp" HELIOS_DB= TZ=UTC LC_ALL=C HELIOS_NOW='2026-01-15 12:00:00'
+export HOME="$tmp" HELIOS_DB= HELIOS_KEY_FILE= TZ=UTC LC_ALL=C HELIOS_NOW='2026-01-15 12:00:00'
 
 if ! "$shell" --syntax-check -f guide-examples.sql :memory:; then
     echo "guide.sh: --syntax-check failed on guide-examples.sql"

@@ -19,7 +19,7 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 cp "$sql" "$tmp/$name.sql"
 ln -s "$srcdir/data" "$tmp/data"
 (
-    cd "$tmp" && HOME=$tmp HELIOS_DB= TZ=UTC LC_ALL=C HELIOS_NOW='2026-01-15 12:00:00'  \
+    cd "$tmp" && HOME=$tmp HELIOS_DB= HELIOS_KEY_FILE= TZ=UTC LC_ALL=C HELIOS_NOW='2026-01-15 12:00:00'  \
         "$shell" --echo -f "$name.sql" catalog.db 2>&1
     echo "[exit $?]"
 ) > "$tmp/$name.out"

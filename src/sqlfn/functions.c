@@ -419,5 +419,7 @@ int hl_sqlfn_register(sqlite3 *db)
         rc = hl_sqlfn_register_privacy(db);
     if (rc == SQLITE_OK)
         rc = hl_sqlfn_register_audit(db);
+    if (rc == SQLITE_OK)
+        rc = hl_sqlfn_register_compliance(db);
     return rc == SQLITE_OK ? hl_sqlfn_register_views(db) : rc;
 }

@@ -46,4 +46,9 @@ int hl_sqlfn_register_privacy(sqlite3 *db);
  * federated_audit_verify; registered by hl_sqlfn_register(). */
 int hl_sqlfn_register_audit(sqlite3 *db);
 
+/* hl_compliance_check(workspace, mode) and hl_security_audit(workspace)
+ * (compliance.c), behind the views federated_compliance_check and
+ * federated_security_audit; registered by hl_sqlfn_register(). */
+int hl_sqlfn_register_compliance(sqlite3 *db);
+
 #endif
