@@ -237,6 +237,23 @@ static int check_budget(Ctx *c, const HlCatObj *ws, const char *json)
     return HELIOS_OK;
 }
 
+/* A workspace's new options against its nodes' residency (a compliance
+ * mode turned on, a region changed): the first node that breaks a rule
+ * refuses the change (hl_x_residency). */
+static int check_nodes_residency(Ctx *c, const HlCatObj *ws, const char *json)
+{
+    HlCatObj *v = NULL;
+    int n = 0;
+    int rc = hl_cat_list(c->db, HL_CAT_NODE, ws->id, &v, &n, c->err);
+    int off = hl_x_opt_value_off(c->st, "compliance_mode");
+    if (off < 0)
+        off = hl_x_opt_value_off(c->st, "data_residency");
+    for (int i = 0; rc == HELIOS_OK && i < n; i++)
+        rc = hl_x_residency(c, ws->name, json, v[i].name, v[i].options, off);
+    hl_cat_list_free(v, n);
+    return rc;
+}
+
 static int x_alter_workspace(Ctx *c)
 {
     const HlStmt *st = c->st;
@@ -262,6 +279,10 @@ static int x_alter_workspace(Ctx *c)
             }
         }
         if (json && check_budget(c, &ws, json) != HELIOS_OK) {
+            free(json);
+            json = NULL;
+        }
+        if (json && check_nodes_residency(c, &ws, json) != HELIOS_OK) {
             free(json);
             json = NULL;
         }

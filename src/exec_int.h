@@ -65,6 +65,13 @@ long long hl_x_ws_int(const HlCatObj *ws, const char *name, long long dflt);
 /* ---- statements ------------------------------------------------------------ */
 
 /* exec_node.c: REGISTER FEDERATED NODE(S), DEREGISTER, ALTER NODE. */
+/* The residency rules of the workspace's compliance_mode (ws_json: its
+ * options) for a node (node_json: its options): HIPAA and BOTH, the node's
+ * data_residency, when set, is 'US' or 'US-*'; GDPR and BOTH, when the
+ * workspace has a data_residency, the node's is that region or inside it
+ * ('EU-WEST' in 'EU').  HELIOS_OPTION at `off` naming the rule. */
+int hl_x_residency(Ctx *c, const char *ws_name, const char *ws_json, const char *node_name,
+                   const char *node_json, int off);
 int hl_x_register_node(Ctx *c);
 int hl_x_register_nodes(Ctx *c);
 int hl_x_deregister_node(Ctx *c);

@@ -13,6 +13,50 @@
 #include "json.h"
 #include "options.h"
 
+/* An option's string value (malloc'd, unquoted), or NULL. */
+static char *opt_text(HlObjKind k, const char *json, const char *name)
+{
+    char *v = json ? hl_opt_get(k, json, name) : NULL;
+    size_t n = v ? strlen(v) : 0;
+    if (n < 2 || v[0] != '"' || v[n - 1] != '"') {
+        free(v);
+        return NULL;
+    }
+    memmove(v, v + 1, n - 2);
+    v[n - 2] = '\0';
+    return v;
+}
+
+/* Is region r `area` or inside it ('EU-WEST' in 'EU')? */
+static int within(const char *r, const char *area)
+{
+    size_t n = strlen(area);
+    return strcasecmp(r, area) == 0 || (strncasecmp(r, area, n) == 0 && r[n] == '-');
+}
+
+int hl_x_residency(Ctx *c, const char *ws_name, const char *ws_json, const char *node_name,
+                   const char *node_json, int off)
+{
+    char *mode = opt_text(HL_OBJ_WORKSPACE, ws_json, "compliance_mode");
+    char *area = opt_text(HL_OBJ_WORKSPACE, ws_json, "data_residency");
+    char *r = opt_text(HL_OBJ_NODE, node_json, "data_residency");
+    int rc = HELIOS_OK;
+    int hipaa = mode && (strcasecmp(mode, "HIPAA") == 0 || strcasecmp(mode, "BOTH") == 0);
+    int gdpr = mode && (strcasecmp(mode, "GDPR") == 0 || strcasecmp(mode, "BOTH") == 0);
+    if (r && hipaa && !within(r, "US"))
+        rc = hl_err_set(c->err, HELIOS_OPTION, off,
+                        "HIPAA keeps data in US regions: node '%s' has data_residency '%s' in workspace '%s' (compliance_mode '%s'); use 'US' or 'US-...'",
+                        node_name, r, ws_name, mode);
+    else if (r && gdpr && area && !within(r, area))
+        rc = hl_err_set(c->err, HELIOS_OPTION, off,
+                        "GDPR keeps data in the workspace's region: node '%s' has data_residency '%s', outside '%s', the data_residency of workspace '%s'",
+                        node_name, r, area, ws_name);
+    free(mode);
+    free(area);
+    free(r);
+    return rc;
+}
+
 int hl_x_register_node(Ctx *c)
 {
     const HlStmt *st = c->st;
@@ -31,6 +75,9 @@ int hl_x_register_node(Ctx *c)
         json = hl_opt_check(HL_OBJ_NODE, &st->opts, NULL, c->err);
         rc = json ? HELIOS_OK : c->err->code;
     }
+    if (rc == HELIOS_OK)
+        rc = hl_x_residency(c, ws.name, ws.options, st->name.s, json,
+                            hl_x_opt_value_off(st, "data_residency"));
     if (rc == HELIOS_OK)
         rc = at(c->err, hl_cat_create(c->db, HL_CAT_NODE, ws.id, st->name.s, json, NULL, NULL, c->err),
                 st->name.off);
@@ -146,6 +193,9 @@ int hl_x_register_nodes(Ctx *c)
         else if (strstr(base, "\"data_filter\""))
             rc = hl_err_set(c->err, HELIOS_OPTION, hl_x_opt_value_off(st, "data_filter"),
                             "PARTITION BY sets each node's data_filter; leave it out");
+        else
+            rc = hl_x_residency(c, ws.name, ws.options, st->table.s, base,
+                                hl_x_opt_value_off(st, "data_residency"));
     }
     /* Node k: <table>_<k>, endpoint 'local', its share as data_filter. */
     for (int k = 0; rc == HELIOS_OK && k < nf; k++) {
@@ -216,6 +266,11 @@ int hl_x_alter_node(Ctx *c)
     int rc = get_node(c, &ws, &node);
     if (rc == HELIOS_OK) {
         char *json = hl_opt_check(HL_OBJ_NODE, &c->st->opts, node.options, c->err);
+        if (json && hl_x_residency(c, ws.name, ws.options, c->st->name.s, json,
+                                   hl_x_opt_value_off(c->st, "data_residency")) != HELIOS_OK) {
+            free(json);
+            json = NULL;
+        }
         rc = json ? hl_cat_set_options(c->db, HL_CAT_NODE, node.id, json, c->err) : c->err->code;
         if (rc == HELIOS_OK) {
             hl_x_audit(c, HL_CAT_NODE, c->st->name.s, ws.name, json);
